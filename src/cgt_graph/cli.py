@@ -1,0 +1,231 @@
+"""`cgt-graph`: a thin command line over the library.
+
+Exit codes (scripts can rely on them):
+  0  success
+  1  the data breaks a rule (validate/build print one line per problem: file:line (record): [rule] message)
+  2  unreadable input or bad usage (malformed YAML, unknown option, unknown query or parameter)
+  3  the store is missing or locked (run `cgt-graph build`; wait for the other build)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__, paths
+from . import store as st
+from .load import DataError
+
+PARSE_RULES = {"yaml", "shape", "encoding", "layout", "file-name"}
+
+store_option = click.option(
+    "--store", "store_path", type=click.Path(path_type=Path), default=None,
+    help="Store location (default: $CGT_GRAPH_STORE or ~/.local/share/cgt-graph/store).")
+data_option = click.option(
+    "--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    help="Data directory (default: the repository's data/).")
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+    show_default=True, help="Output format.")
+
+
+def _progress(quiet: bool):
+    start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.perf_counter() - start:6.2f}s] {msg}", err=True)
+    return say
+
+
+def _report_problems(exc: DataError) -> int:
+    for p in exc.problems:
+        click.echo(str(p), err=True)
+    n = len(exc.problems)
+    click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", err=True)
+    return 2 if all(p.rule in PARSE_RULES for p in exc.problems) else 1
+
+
+def _open(store_path: Path | None):
+    try:
+        return st.open_read_only(store_path or paths.store_dir())
+    except st.StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cgt-graph")
+def main() -> None:
+    """cgt-graph: the open knowledge graph of cell and gene therapy regulation.
+
+    Build the graph from data/ into an embedded Oxigraph store, validate it,
+    query it with SPARQL and export it.
+    """
+
+
+@main.command()
+@data_option
+@click.option("--no-shacl", is_flag=True, help="Skip SHACL validation (the Python checks still run).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
+def validate(data_dir: Path | None, no_shacl: bool, quiet: bool) -> None:
+    """Check data/ against the data model and the SHACL shapes; write nothing.
+
+    Exits 0 when the data conforms, 1 with one line per problem, 2 when a file
+    cannot be read.
+    """
+    from .build import compile_data
+
+    say = _progress(quiet)
+    try:
+        compiled = compile_data(data_dir, progress=say, shacl=not no_shacl)
+    except DataError as exc:
+        sys.exit(_report_problems(exc))
+    click.echo(f"valid: {compiled.triples} triples conform to the data model and shapes.")
+
+
+@main.command()
+@store_option
+@data_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
+def build(store_path: Path | None, data_dir: Path | None, quiet: bool) -> None:
+    """Build data/ into a new store and switch to it atomically.
+
+    On any problem nothing is switched: the previous store stays as it was.
+    """
+    from .build import build as do_build
+
+    say = _progress(quiet)
+    try:
+        report = do_build(store_path, data_dir, progress=say)
+    except DataError as exc:
+        sys.exit(_report_problems(exc))
+    except st.StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+    t = report.timings
+    click.echo(
+        f"built {report.store}: {report.triples} data triples ({report.quads} quads with ontology and shapes); "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in t.items())
+    )
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option("--name", "-n", help="Run a library query by name (see --list).")
+@click.option("--file", "-f", "file", type=click.File("r"), help="Read the SPARQL from a file ('-' for stdin).")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Parameter of a library query.")
+@click.option("--list", "list_", is_flag=True, help="List the library queries and their parameters.")
+@format_option
+@store_option
+def query(sparql: str | None, name: str | None, file, params: tuple[str, ...], list_: bool,
+          fmt: str, store_path: Path | None) -> None:
+    """Run SPARQL: a library query (--name), a file (--file) or text.
+
+    \b
+    Examples:
+      cgt-graph query --list
+      cgt-graph query --name authorisations-by-modality --param modality=car-t
+      cgt-graph query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format csv
+    """
+    from . import query as q
+
+    if list_:
+        for lq in q.library().values():
+            click.echo(f"{lq.name}\n  {lq.title}: {lq.description}")
+            for p in lq.params:
+                click.echo(f"  --param {p.name}=<{p.type}> (default {p.default}): {p.help}")
+        return
+    given = sum(x is not None for x in (sparql, name, file))
+    if given != 1:
+        click.echo("error: give exactly one of SPARQL text, --name or --file (see --help)", err=True)
+        sys.exit(2)
+    values: dict[str, str] = {}
+    for kv in params:
+        key, sep, value = kv.partition("=")
+        if not sep:
+            click.echo(f"error: --param must be KEY=VALUE, got {kv!r}", err=True)
+            sys.exit(2)
+        values[key] = value
+    store = _open(store_path)
+    try:
+        if name:
+            result = q.run_named(store, name, values)
+        else:
+            if values:
+                click.echo("error: --param only applies to --name queries", err=True)
+                sys.exit(2)
+            result = q.run(store, sparql if sparql is not None else file.read())
+    except q.QueryError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(q.format_result(result, fmt), nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "csv"]),
+              default="turtle", show_default=True,
+              help="RDF format of the whole graph, or csv for the authorisations table.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file (default: stdout).")
+@click.option("--ontology", is_flag=True, help="Include the ontology in RDF exports.")
+@store_option
+def export(fmt: str, output: Path | None, ontology: bool, store_path: Path | None) -> None:
+    """Export the graph: Turtle on stdout by default.
+
+    --format csv writes the authorisations table: product_id, brand_name,
+    nonproprietary_name, modality, jurisdiction, agency, decision_date,
+    status, pathways, classification, holder, indication, sources,
+    confidence; one row per authorisation, ';' between values in a cell.
+    """
+    from .export.table import write_authorisations_csv
+    from .export.turtle import write_graph
+
+    store = _open(store_path)
+    tmp = output.with_name(f".{output.name}.tmp") if output else None
+    if fmt == "csv":
+        if tmp:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                n = write_authorisations_csv(store, fh)
+        else:
+            n = write_authorisations_csv(store, sys.stdout)
+        what = f"{n} authorisations"
+    else:
+        if tmp:
+            with open(tmp, "wb") as fh:
+                n = write_graph(store, fh, fmt, ontology)
+        else:
+            n = write_graph(store, sys.stdout.buffer, fmt, ontology)
+            sys.stdout.buffer.flush()
+        what = f"{n} triples"
+    if tmp and output:
+        tmp.replace(output)
+        click.echo(f"wrote {what} to {output}", err=True)
+
+
+@main.command()
+@format_option
+@store_option
+def stats(fmt: str, store_path: Path | None) -> None:
+    """Counts per class, jurisdiction, modality, class and evidence level; seed claims vs the graph."""
+    from . import query as q
+
+    store = _open(store_path)
+    sections = [("Nodes per class", "counts-by-class"),
+                ("Authorisations per jurisdiction", "counts-by-jurisdiction"),
+                ("Products per modality", "counts-by-modality"),
+                ("Authorisations per regulatory class", "counts-by-class-scheme"),
+                ("Citations per evidence level", "counts-by-evidence"),
+                ("Seed claims against the graph", "claims-vs-graph")]
+    for title, name in sections:
+        result = q.run_named(store, name)
+        if fmt == "table":
+            click.echo(f"== {title}")
+        click.echo(q.format_result(result, fmt))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

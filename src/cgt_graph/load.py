@@ -1,0 +1,229 @@
+"""Read `data/` into records that remember their file and line.
+
+Only parsing happens here: malformed YAML, duplicate keys and files of the
+wrong shape are reported as `Problem`s naming file and line. The rules of the
+data model live in `checks.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+try:  # the C parser is several times faster where libyaml is present
+    _BaseLoader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _BaseLoader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    record: str | None
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        rec = f" ({self.record})" if self.record else ""
+        return f"{where}{rec}: [{self.rule}] {self.message}"
+
+
+class Node(dict):
+    """A YAML mapping that knows its line, and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class DataError(Exception):
+    """Raised when data cannot be read or breaks the rules; carries all problems."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Node:
+    loader.flatten_mapping(node)
+    result = Node()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[str(key)] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> str:
+    # Keep dates as the text the curator wrote: precision is part of the fact.
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def read_yaml(path: Path, root: Path) -> Any:
+    """Parse one file; raise DataError naming file and line on malformed YAML."""
+    rel = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(rel, None, None, "encoding", f"not UTF-8: {exc}")]) from exc
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        msg = " ".join(x for x in (exc.context, exc.problem) if x) or str(exc)
+        raise DataError([Problem(rel, line, None, "yaml", msg)]) from exc
+    except yaml.YAMLError as exc:
+        raise DataError([Problem(rel, None, None, "yaml", str(exc))]) from exc
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class Record:
+    """One curated record: its kind, fields, and where it came from."""
+
+    kind: str
+    data: Node
+    file: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def line(self) -> int:
+        return self.data.line
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id") or self.extra.get("id") or "")
+
+    def problem(self, rule: str, message: str, key: str | None = None) -> Problem:
+        line = self.data.line_of(key) if key else self.data.line
+        return Problem(self.file, line, self.id or None, rule, message)
+
+
+# kind name -> (location under data/, shape of each file)
+#   "list": the file is a list of records; "one": the file is one record;
+#   "scheme": a mapping with `scheme` (one record) and `classes` (list)
+LAYOUT: dict[str, tuple[str, str]] = {
+    "jurisdiction": ("jurisdictions.yaml", "list"),
+    "modality": ("modalities.yaml", "list"),
+    "source": ("sources", "list"),
+    "agency": ("agencies", "list"),
+    "pathway": ("pathways", "list"),
+    "classification": ("classifications", "scheme"),
+    "product": ("products", "one"),
+    "authorisation": ("authorisations", "list"),
+    "designation": ("designations", "list"),
+    "policy": ("policies", "list"),
+    "claim": ("claims", "list"),
+}
+
+
+def _files(root: Path, where: str) -> list[Path]:
+    p = root / where
+    if p.is_file():
+        return [p]
+    if p.is_dir():
+        return sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml") and x.is_file())
+    return []
+
+
+def load_records(root: Path) -> tuple[list[Record], list[Problem]]:
+    """Read every data file. Returns the records and the parse problems."""
+    records: list[Record] = []
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise DataError([Problem(str(root), None, None, "layout", "data directory not found")])
+    for kind, (where, shape) in LAYOUT.items():
+        for path in _files(root, where):
+            rel = _rel(path, root)
+            try:
+                doc = read_yaml(path, root)
+            except DataError as exc:
+                problems.extend(exc.problems)
+                continue
+            records.extend(_split(kind, shape, doc, path, rel, problems))
+    return records, problems
+
+
+def _split(kind: str, shape: str, doc: Any, path: Path, rel: str,
+           problems: list[Problem]) -> Iterable[Record]:
+    if doc is None:
+        return []
+    if kind == "pathway" and path.name == "generic.yaml":
+        kind = "pathway-kind"
+    if shape == "one":
+        if not isinstance(doc, Node):
+            problems.append(Problem(rel, 1, None, "shape", "a product file must hold one mapping"))
+            return []
+        rec = Record(kind, doc, rel)
+        if doc.get("id") != path.stem:
+            problems.append(rec.problem("file-name", f"file must be named after the product id: {doc.get('id')}.yaml", "id"))
+        return [rec]
+    if shape == "scheme":
+        if not isinstance(doc, Node) or "scheme" not in doc:
+            problems.append(Problem(rel, 1, None, "shape", "a classification file must hold `scheme:` and `classes:`"))
+            return []
+        out: list[Record] = []
+        scheme = doc["scheme"]
+        if not isinstance(scheme, Node):
+            problems.append(Problem(rel, doc.line_of("scheme"), None, "shape", "`scheme` must be a mapping"))
+            return []
+        out.append(Record("scheme", scheme, rel))
+        classes = doc.get("classes") or []
+        if not isinstance(classes, list):
+            problems.append(Problem(rel, doc.line_of("classes"), None, "shape", "`classes` must be a list"))
+            return out
+        for item in classes:
+            if not isinstance(item, Node):
+                problems.append(Problem(rel, doc.line_of("classes"), None, "shape", "each class must be a mapping"))
+                continue
+            out.append(Record("class", item, rel, {"scheme": scheme.get("id")}))
+        for key in doc:
+            if key not in ("scheme", "classes"):
+                problems.append(Problem(rel, doc.line_of(key), None, "unknown-key", f"unknown key {key!r}"))
+        return out
+    if not isinstance(doc, list):
+        line = doc.line if isinstance(doc, Node) else 1
+        problems.append(Problem(rel, line, None, "shape", f"a {kind} file must hold a YAML list of records"))
+        return []
+    out = []
+    for item in doc:
+        if not isinstance(item, Node):
+            problems.append(Problem(rel, None, None, "shape", f"each {kind} must be a mapping, got {item!r:.40}"))
+            continue
+        out.append(Record(kind, item, rel))
+    return out
+
+
+def today() -> dt.date:
+    return dt.date.today()

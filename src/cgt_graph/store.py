@@ -1,0 +1,119 @@
+"""The embedded Oxigraph store: built into a fresh directory, published by an
+atomic symlink switch, opened read-only by readers.
+
+Layout, for a store path P (default ~/.local/share/cgt-graph/store):
+
+    P            -> symlink to P.builds/<build-id>   (switched with os.replace)
+    P.builds/    one directory per build; the current and the previous are kept
+    P.lock       held (flock) by a running build
+
+A build killed at any moment leaves P pointing at the previous complete
+build: readers never see a half-built store.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from pyoxigraph import RdfFormat, Store
+
+
+class StoreError(Exception):
+    """The store is missing, locked or unusable."""
+
+
+def builds_dir(store: Path) -> Path:
+    return store.with_name(store.name + ".builds")
+
+
+@contextmanager
+def build_lock(store: Path) -> Iterator[None]:
+    store.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = store.with_name(store.name + ".lock")
+    with open(lock_path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StoreError(f"another build holds {lock_path}") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def new_build_dir(store: Path) -> Path:
+    root = builds_dir(store)
+    root.mkdir(parents=True, exist_ok=True)
+    name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    path = root / name
+    path.mkdir()
+    return path
+
+
+def bulk_load(build: Path, nquads: bytes) -> Store:
+    """Load N-Quads into a new on-disk store at `build` and flush it."""
+    store = Store(str(build))
+    store.bulk_load(nquads, format=RdfFormat.N_QUADS)
+    store.flush()
+    store.optimize()
+    return store
+
+
+def publish(store: Path, build: Path) -> None:
+    """Point `store` at `build` atomically, then prune old builds."""
+    if store.exists() and not store.is_symlink():
+        raise StoreError(f"{store} exists and is not a cgt-graph store symlink; move it away")
+    tmp = store.with_name(f".{store.name}.{os.getpid()}.tmp")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    previous = current_build(store)
+    os.symlink(os.path.relpath(build, store.parent), tmp)
+    os.replace(tmp, store)
+    _fsync_dir(store.parent)
+    keep = {build.resolve()}
+    if previous is not None:
+        keep.add(previous.resolve())
+    prune(store, keep)
+
+
+def prune(store: Path, keep: set[Path]) -> None:
+    """Remove builds other than `keep` (also orphans of killed builds)."""
+    root = builds_dir(store)
+    if not root.is_dir():
+        return
+    for child in root.iterdir():
+        if child.resolve() not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def current_build(store: Path) -> Path | None:
+    if store.is_symlink():
+        target = store.resolve()
+        return target if target.is_dir() else None
+    return None
+
+
+def exists(store: Path) -> bool:
+    return current_build(store) is not None
+
+
+def open_read_only(store: Path) -> Store:
+    """Open the published build read-only (a consistent snapshot)."""
+    build = current_build(store)
+    if build is None:
+        raise StoreError(f"no store at {store}: run `cgt-graph build` first")
+    return Store.read_only(str(build))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
