@@ -71,7 +71,7 @@ SPECS: dict[str, dict[str, F]] = {
     "agency": {"id": F("id", True), "name": F("str", True), "acronym": F("str"),
                "name_original": F("str"), "jurisdiction": F(("ref", "jurisdiction"), True),
                "roles": F(("enumlist", ROLES), True), "part_of": F(("ref", "agency")),
-               "predecessor": F(("ref", "agency")), "established": F("date", True),
+               "predecessor": F(("ref", "agency")), "established": F("date"),
                "ended": F("date"), "homepage": F("url"), "note": F("str"),
                "sources": F("citations", True)},
     "pathway-kind": {"id": F("id", True), "name": F("str", True), "definition": F("str", True)},
@@ -99,7 +99,7 @@ SPECS: dict[str, dict[str, F]] = {
     "authorisation": {"id": F("id"), "product": F(("ref", "product"), True),
                       "jurisdiction": F(("ref", "jurisdiction"), True),
                       "agency": F(("ref", "agency"), True), "reviewed_by": F(("refs", "agency")),
-                      "brand_name": F("str", True), "decision_date": F("date", True),
+                      "brand_name": F("str"), "decision_date": F("date", True),
                       "holder": F("str", True), "indication": F("str", True),
                       "status": F(("enum", STATUS), True), "status_date": F("date"),
                       "pathways": F(("refs", "pathway")), "classification": F("classification", True),
@@ -118,7 +118,8 @@ SPECS: dict[str, dict[str, F]] = {
     "claim": {"id": F("id", True), "statement": F("str", True),
               "jurisdiction": F(("ref", "jurisdiction")), "modality": F(("ref", "modality")),
               "metric": F(("enum", METRICS), True), "value": F("int", True),
-              "as_of": F("date", True), "part_of": F(("ref", "claim")), "note": F("str"),
+              "as_of": F("date", True), "period_start": F("date"), "pathway": F(("ref", "pathway")),
+              "part_of": F(("ref", "claim")), "note": F("str"),
               "sources": F("citations", True)},
 }
 
@@ -321,7 +322,7 @@ def _date(rec: Record, key: str) -> dt.date | None:
     return p[0] if p else None
 
 
-def _end_of_period(text: str) -> dt.date | None:
+def end_of_period(text: str) -> dt.date | None:
     parsed = parse_date(text)
     if not parsed:
         return None
@@ -382,7 +383,7 @@ def _cross_rules(records: list[Record], idx: Index, today: dt.date) -> list[Prob
 def _not_before(rec: Record, key: str, agency_id: Any, idx: Index) -> list[Problem]:
     """A decision cannot predate the agency that took it (nor its predecessors' chain)."""
     ag = idx.get("agency", str(agency_id)) if agency_id else None
-    when = _end_of_period(str(rec.data.get(key)))
+    when = end_of_period(str(rec.data.get(key)))
     if ag is None or when is None:
         return []
     est = _date(ag, "established")
@@ -413,7 +414,7 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
     for ev in d.get("events") or []:
         if isinstance(ev, Node) and dec is not None:
             p = parse_date(str(ev.get("date")))
-            end = _end_of_period(str(ev.get("date")))
+            end = end_of_period(str(ev.get("date")))
             if p and end and end < dec:
                 out.append(rec_problem(rec, ev, "date", "date-order", f"event {ev.get('type')} on {ev.get('date')} is before the decision ({d.get('decision_date')})"))
     if d.get("status") not in (None, "authorised") and not (d.get("status_date") or d.get("events")):

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-from .checks import NOT_CLASSIFIED, Index, parse_date, record_key
+from .checks import NOT_CLASSIFIED, Index, end_of_period, parse_date, record_key
 from .load import Node, Record
 
 BASE = "https://w3id.org/cgt-graph/"
@@ -263,13 +263,15 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
                 a(s, _IDENT[ik], str(iv))
     elif k == "authorisation":
         a(s, RDF.type, CGT.MarketingAuthorisation)
-        a(s, RDFS.label, f"{d['brand_name']} in {d['jurisdiction']} ({d['decision_date']})")
+        a(s, RDFS.label, f"{d.get('brand_name') or d['product']} in {d['jurisdiction']} ({d['decision_date']})")
         a(s, CGT.product, iri("product", d["product"]))
         a(s, CGT.jurisdiction, iri("jurisdiction", d["jurisdiction"]))
         a(s, CGT.decidedBy, iri("agency", d["agency"]))
         for r in d.get("reviewed_by") or []:
             a(s, CGT.reviewedBy, iri("agency", r))
-        a(s, CGT.brandName, d["brand_name"])
+        a(s, CGT.brandName, d.get("brand_name"))
+        # the product carries every brand it is authorised under (supported by this record's sources)
+        a(iri("product", d["product"]), CGT.brandName, d.get("brand_name"))
         em.date(s, CGT.decisionDate, d["decision_date"], sort=True)
         a(s, CGT.holderName, d["holder"])
         a(s, CGT.indication, d["indication"])
@@ -330,6 +332,15 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         a(s, CGT.metric, d["metric"])
         a(s, CGT.claimedValue, d["value"])
         em.date(s, CGT.asOf, d["as_of"], sort=True)
+        end = end_of_period(str(d["as_of"]))
+        a(s, CGT.periodEnd, Literal(end.isoformat(), datatype=XSD.date))
+        if d.get("period_start"):
+            em.date(s, CGT.periodStart, d["period_start"])
+            start = parse_date(str(d["period_start"]))
+            assert start
+            a(s, CGT.periodStartDate, Literal(start[0].isoformat(), datatype=XSD.date))
+        if d.get("pathway"):
+            a(s, CGT.claimedPathway, iri("pathway", d["pathway"]))
         if d.get("part_of"):
             a(s, DCTERMS.isPartOf, iri("claim", d["part_of"]))
     a(s, CGT.note, d.get("note"))

@@ -1,0 +1,95 @@
+"""The build publishes a complete store atomically; killed builds leave the old one readable."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cgt_graph import store as st
+from cgt_graph.build import build
+from cgt_graph.query import run_named
+
+from cgt_graph.synth import generate
+
+from .conftest import FIXTURE_DATA
+
+
+def test_build_publishes_a_readable_store(tmp_path):
+    store = tmp_path / "store"
+    report = build(store, FIXTURE_DATA)
+    assert store.is_symlink()
+    assert report.triples > 500
+    oxi = st.open_read_only(store)
+    counts = {r["class"]: int(r["count"]) for r in run_named(oxi, "counts-by-class").dicts()}
+    assert counts["MedicinalProduct"] == 3
+    assert counts["MarketingAuthorisation"] == 6
+    assert counts["Citation"] >= 20
+
+
+def test_rebuild_switches_and_prunes(tmp_path):
+    store = tmp_path / "store"
+    first = build(store, FIXTURE_DATA).build
+    second = build(store, FIXTURE_DATA).build
+    third = build(store, FIXTURE_DATA).build
+    assert st.current_build(store) == third.resolve()
+    kept = sorted(p.name for p in st.builds_dir(store).iterdir())
+    assert kept == sorted([second.name, third.name])  # current and previous only
+    assert not first.exists()
+
+
+def test_reader_keeps_its_snapshot_while_a_build_replaces_it(tmp_path):
+    store = tmp_path / "store"
+    build(store, FIXTURE_DATA)
+    reader = st.open_read_only(store)
+    before = len(reader)
+    build(store, FIXTURE_DATA)
+    assert len(reader) == before
+    assert run_named(reader, "counts-by-jurisdiction").rows
+
+
+def test_missing_store_is_a_clear_error(tmp_path, cli):
+    code, _, err = cli("stats", "--store", str(tmp_path / "nothing"))
+    assert code == 3
+    assert "run `cgt-graph build` first" in err
+
+
+def _build_cmd(store: Path, data: Path) -> list[str]:
+    return [sys.executable, "-c",
+            "import sys; from cgt_graph.cli import main; sys.exit(main())",
+            "build", "-q", "--store", str(store), "--data", str(data)]
+
+
+def test_kill_9_during_build_leaves_the_previous_store(tmp_path):
+    """kill -9 a build at many moments; each time the old store opens and answers."""
+    store = tmp_path / "store"
+    build(store, FIXTURE_DATA)
+    old = st.open_read_only(store)
+    expected = len(old)
+    del old
+    big = tmp_path / "synthetic"
+    generate(FIXTURE_DATA, big, 60)  # a few seconds of build, so kills land in every phase
+    t0 = time.perf_counter()
+    subprocess.run(_build_cmd(tmp_path / "probe", big), check=True, capture_output=True)
+    duration = time.perf_counter() - t0
+    killed = 0
+    for i in range(8):
+        proc = subprocess.Popen(_build_cmd(store, big), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(duration * (0.25 + 0.1 * i))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed += 1
+        proc.wait()
+        oxi = st.open_read_only(store)
+        n = len(oxi)
+        # either the kill came first (old store intact) or the build finished (new store complete)
+        if n != expected:
+            assert run_named(oxi, "counts-by-class").rows
+            build(store, FIXTURE_DATA)
+        del oxi
+    assert killed >= 3, "the kills should land during builds"
+    assert len(st.open_read_only(store)) == expected

@@ -1,0 +1,60 @@
+"""Library queries give the answers known for the fixture graph."""
+
+from __future__ import annotations
+
+import pytest
+
+from cgt_graph import query as q
+
+
+def test_every_library_query_has_title_description_and_runs(fixture_oxi):
+    lib = q.library()
+    assert len(lib) >= 8
+    for name, lq in lib.items():
+        assert lq.title and lq.description, name
+        result = q.run_named(fixture_oxi, name)
+        assert result.columns, name
+
+
+def test_car_t_authorisations_where_when_pathway_class_source(fixture_oxi):
+    rows = q.run_named(fixture_oxi, "authorisations-by-modality", {"modality": "car-t"}).dicts()
+    got = {(r["product_id"], r["jurisdiction"]): r for r in rows}
+    assert set(got) == {("testcabtagene-autoleucel", "US"), ("testcabtagene-autoleucel", "EU"),
+                        ("testcabtagene-autoleucel", "CN"), ("examplecabtagene-autoleucel", "CN")}
+    eu = got[("testcabtagene-autoleucel", "EU")]
+    assert eu["decision_date"] == "2019-06"  # month precision kept
+    assert eu["pathways"] == "fx-eu-conditional-ma"
+    assert eu["classification"] == "fx-eu-gtmp"
+    assert eu["sources"] == "https://example.org/eu/register"
+    assert got[("testcabtagene-autoleucel", "US")]["pathways"] == "fx-us-rmat"  # designation counted
+    assert got[("examplecabtagene-autoleucel", "CN")]["status"] == "withdrawn"
+
+
+def test_broader_modality_includes_narrower(fixture_oxi):
+    rows = q.run_named(fixture_oxi, "authorisations-by-modality", {"modality": "gene-therapy"}).dicts()
+    assert {r["product_id"] for r in rows} == {"demogene-parvovec"}
+
+
+def test_product_history_is_in_date_order(fixture_oxi):
+    rows = q.run_named(fixture_oxi, "product-history", {"product": "testcabtagene-autoleucel"}).dicts()
+    assert [(r["date"], r["jurisdiction"], r["event"]) for r in rows] == [
+        ("2017-05-02", "US", "designated"), ("2018-03-15", "US", "authorised"),
+        ("2019-06", "EU", "authorised"), ("2021-02-01", "CN", "authorised")]
+
+
+def test_claims_compared_with_graph(fixture_oxi):
+    rows = {r["claim"]: r for r in q.run_named(fixture_oxi, "claims-vs-graph").dicts()}
+    assert (rows["fx-claim-cn-car-t"]["claimed"], rows["fx-claim-cn-car-t"]["in_graph"]) == ("3", "2")
+    assert (rows["fx-claim-cn-car-t-2020"]["claimed"], rows["fx-claim-cn-car-t-2020"]["in_graph"]) == ("1", "1")
+
+
+def test_parameters_are_typed_not_spliced(fixture_oxi):
+    with pytest.raises(q.QueryError, match="must be a modality id"):
+        q.run_named(fixture_oxi, "authorisations-by-modality", {"modality": "car-t> } ; DROP ALL ; #"})
+    with pytest.raises(q.QueryError, match="has no parameter"):
+        q.run_named(fixture_oxi, "authorisations-by-modality", {"nope": "x"})
+
+
+def test_syntax_error_is_a_query_error(fixture_oxi):
+    with pytest.raises(q.QueryError, match="syntax"):
+        q.run(fixture_oxi, "SELECT WHERE {")
