@@ -17,7 +17,7 @@ from . import paths
 from . import store as st
 from .checks import Index, check
 from .load import DataError, Problem, load_records
-from .rdf import ONTOLOGY_GRAPH, GRAPH, to_dataset
+from .rdf import ONTOLOGY_GRAPH, to_dataset
 from .validate import load_shapes, shacl_problems
 
 Progress = Callable[[str], None]
@@ -72,9 +72,6 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
         timings["shacl"] = time.perf_counter() - t2
         if problems:
             raise DataError(_relocate(problems, data_dir))
-    shapes_ctx = ds.graph(GRAPH["shapes"])
-    for t in shapes:
-        shapes_ctx.add(t)
     return Compiled(ds, data_triples, timings)
 
 
