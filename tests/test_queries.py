@@ -58,3 +58,11 @@ def test_parameters_are_typed_not_spliced(fixture_oxi):
 def test_syntax_error_is_a_query_error(fixture_oxi):
     with pytest.raises(q.QueryError, match="syntax"):
         q.run(fixture_oxi, "SELECT WHERE {")
+
+
+def test_designation_granted_after_the_decision_is_not_its_pathway(fixture_oxi):
+    rows = q.run_named(fixture_oxi, "authorisations-by-modality", {"modality": "aav"}).dicts()
+    us = next(r for r in rows if r["jurisdiction"] == "US")
+    assert us["pathways"] == "fx-us-priority-review"  # the 2021 RMAT came after the 2019 approval
+    history = q.run_named(fixture_oxi, "product-history", {"product": "demogene-parvovec"}).dicts()
+    assert ("2021-07-01", "US", "designated") in [(r["date"], r["jurisdiction"], r["event"]) for r in history]

@@ -25,10 +25,19 @@ class ProductHit:
     authorisations: int
 
 
+def _names(joined: str | None) -> str:
+    """'KYMRIAH;Kymriah' -> 'Kymriah': one spelling per name, preferring mixed case."""
+    best: dict[str, str] = {}
+    for name in (joined or "").split(";"):
+        if name and (name.lower() not in best or best[name.lower()].isupper()):
+            best[name.lower()] = name
+    return "; ".join(sorted(best.values(), key=str.lower))
+
+
 def products(store: Store) -> list[ProductHit]:
     rows = run_named(store, "products").dicts()
     return [ProductHit(r["product_id"] or "", r["label"] or "", r["nonproprietary_name"] or "",
-                       r["brand_names"] or "", r["modalities"] or "", r["developer"] or "",
+                       _names(r["brand_names"]), r["modalities"] or "", r["developer"] or "",
                        r["holders"] or "", r["jurisdictions"] or "", int(r["authorisations"] or 0))
             for r in rows]
 
