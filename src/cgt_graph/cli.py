@@ -227,5 +227,29 @@ def stats(fmt: str, store_path: Path | None) -> None:
         click.echo(q.format_result(result, fmt))
 
 
+@main.command()
+@click.option("--port", default=7878, show_default=True, help="TCP port on 127.0.0.1.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it on loopback unless you put a proxy in front).")
+@click.option("--workers", default=2, show_default=True, help="Worker processes (queries run in parallel).")
+@click.option("--timeout", "timeout_s", default=10.0, show_default=True, help="Deadline per query, seconds.")
+@click.option("--max-result-bytes", default=20_000_000, show_default=True, help="Largest result a query may return.")
+@store_option
+def serve(port: int, host: str, workers: int, timeout_s: float, max_result_bytes: int,
+          store_path: Path | None) -> None:
+    """Serve a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
+
+    Updates, SERVICE and LOAD are refused; every query has a deadline and a
+    result-size limit; a query that runs out of time gets an error status.
+    """
+    from .server import Limits, serve as run_server
+
+    location = store_path or paths.store_dir()
+    if not st.exists(location):
+        click.echo(f"error: no store at {location}: run `cgt-graph build` first", err=True)
+        sys.exit(3)
+    click.echo(f"cgt-graph SPARQL endpoint: http://{host}:{port}/sparql (store {location}; Ctrl-C stops)", err=True)
+    run_server(location, host, port, workers, Limits(timeout_s, max_result_bytes))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
