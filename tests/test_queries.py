@@ -9,7 +9,7 @@ from cgt_graph import query as q
 
 def test_every_library_query_has_title_description_and_runs(fixture_oxi):
     lib = q.library()
-    assert len(lib) >= 8
+    assert len(lib) >= 15
     for name, lq in lib.items():
         assert lq.title and lq.description, name
         result = q.run_named(fixture_oxi, name)
@@ -66,3 +66,44 @@ def test_designation_granted_after_the_decision_is_not_its_pathway(fixture_oxi):
     assert us["pathways"] == "fx-us-priority-review"  # the 2021 RMAT came after the 2019 approval
     history = q.run_named(fixture_oxi, "product-history", {"product": "demogene-parvovec"}).dicts()
     assert ("2021-07-01", "US", "designated") in [(r["date"], r["jurisdiction"], r["event"]) for r in history]
+
+
+def test_lag_from_first_authorisation(fixture_oxi):
+    rows = q.run_named(fixture_oxi, "lag-to-later-jurisdictions").dicts()
+    alpha = {r["jurisdiction"]: r for r in rows if r["product_id"] == "testcabtagene-autoleucel"}
+    assert {j: (r["first_jurisdiction"], r["lag_months"], r["precision"]) for j, r in alpha.items()} == {
+        "US": ("US", "0", "day"), "EU": ("US", "15", "month"), "CN": ("US", "35", "day")}
+    gamma = {r["jurisdiction"]: r["lag_months"] for r in rows if r["product_id"] == "demogene-parvovec"}
+    assert gamma == {"EU": "0", "US": "25"}  # EU 2017-11-30 first, US 2019-12-01
+
+
+def test_pathway_use_by_agency_and_year(fixture_oxi):
+    rows = q.run_named(fixture_oxi, "pathway-use-by-agency-year").dicts()
+    got = {(r["pathway"], r["use"], r["year"]): int(r["count"]) for r in rows}
+    assert got == {("fx-us-rmat", "designation", "2017"): 1, ("fx-us-rmat", "designation", "2021"): 1,
+                   ("fx-us-priority-review", "decision", "2019"): 1, ("fx-eu-conditional-ma", "decision", "2019"): 1,
+                   ("fx-cn-priority-review", "decision", "2021"): 1}
+
+
+def test_classification_crosswalk(fixture_oxi):
+    rows = {r["product_id"]: r for r in q.run_named(fixture_oxi, "classification-crosswalk").dicts()}
+    assert (rows["testcabtagene-autoleucel"]["EU"], rows["testcabtagene-autoleucel"]["US"],
+            rows["testcabtagene-autoleucel"]["CN"]) == ("fx-eu-gtmp", "not-classified", "not-classified")
+    assert rows["examplecabtagene-autoleucel"]["EU"] is None  # no EU authorisation at all
+
+
+def test_ended_and_unconverted_conditional(fixture_oxi):
+    rows = q.run_named(fixture_oxi, "ended-and-unconverted").dicts()
+    assert {(r["authorisation_id"], r["reason"], r["since"]) for r in rows} == {
+        ("examplecabtagene-autoleucel-cn", "no longer in force", "2022-01"),
+        ("testcabtagene-autoleucel-eu", "conditional, not converted", None)}
+
+
+def test_news_only_facts(fixture_oxi):
+    rows = q.run_named(fixture_oxi, "news-only-facts").dicts()
+    records = {r["record"] for r in rows}
+    assert "authorisation/examplecabtagene-autoleucel-cn" in records
+    assert "product/examplecabtagene-autoleucel" in records
+    assert "claim/fx-claim-cn-car-t" in records
+    assert "authorisation/testcabtagene-autoleucel-us" not in records  # official source
+    assert all(r["sources"] == "https://example.org/cn/news" for r in rows)
