@@ -22,7 +22,7 @@ def open_store():
         from cgt_graph.build import build
         with st.spinner("Building the graph from data/ (first run)…"):
             build(location)
-    return storemod.open_read_only(location)
+    return storemod.open_snapshot(location)
 
 
 @st.cache_data(show_spinner=False)

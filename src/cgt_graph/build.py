@@ -96,10 +96,10 @@ class BuildReport:
 
 
 def build(store_path: Path | None = None, data_dir: Path | None = None,
-          ontology_dir: Path | None = None, progress: Progress = _quiet) -> BuildReport:
+          ontology_dir: Path | None = None, progress: Progress = _quiet, shacl: bool = True) -> BuildReport:
     """Compile, load into a new directory, publish atomically."""
     store_path = store_path or paths.store_dir()
-    compiled = compile_data(data_dir, ontology_dir, progress)
+    compiled = compile_data(data_dir, ontology_dir, progress, shacl=shacl)
     timings = dict(compiled.timings)
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})

@@ -82,9 +82,9 @@ def negotiate(accept: str | None, table: dict[str, str], default: str) -> str | 
 def _worker_main(conn: Connection, store_path: str, memory: int) -> None:
     import resource
 
-    from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store
+    from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
-    from .store import current_build
+    from .store import current_build, open_snapshot
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -92,6 +92,9 @@ def _worker_main(conn: Connection, store_path: str, memory: int) -> None:
     except (ValueError, OSError):
         pass
     opened: tuple[Path | None, Any] = (None, None)
+    build = current_build(Path(store_path))
+    if build is not None:  # load the snapshot now, not on the first client's time
+        opened = (build, open_snapshot(Path(store_path)))
     while True:
         try:
             msg = conn.recv()
@@ -104,7 +107,8 @@ def _worker_main(conn: Connection, store_path: str, memory: int) -> None:
                 conn.send((503, "text/plain", b"no store: run `cgt-graph build`"))
                 continue
             if opened[0] != build:
-                opened = (build, Store.read_only(str(build)))
+                opened = (None, None)
+                opened = (build, open_snapshot(Path(store_path)))
             store = opened[1]
             result = store.query(query, use_default_graph_as_union=True)
             if isinstance(result, (QuerySolutions, QueryBoolean)):
@@ -231,6 +235,7 @@ def _quote(s: str) -> str:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # TCP_NODELAY: no 40 ms delayed-ACK stalls on small answers
     server_version = f"cgt-graph/{__version__}"
     pool: Pool
     landing: bytes
@@ -246,11 +251,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("X-Content-Type-Options", "nosniff")
+        # headers and body in one write: a separate small write waits on the client's delayed ACK
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.end_headers()
-            self.wfile.write(body)
-        else:
-            self.end_headers()
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
     def _error(self, status: int, message: str) -> None:
         self._send(status, "text/plain; charset=utf-8", (message + "\n").encode())
