@@ -98,10 +98,11 @@ def main() -> None:
         store = open_snapshot(store_path)  # the same in-memory snapshot the endpoint's workers use
         port = free_port()
         server = subprocess.Popen([sys.executable, "-c", "import sys; from cgt_graph.cli import main; sys.exit(main())",
-                                   "serve", "--port", str(port), "--workers", str(args.workers), "--timeout", "60",
+                                   "serve", "--port", str(port), "--workers", str(args.workers), "--timeout", "120",
+                                   "--max-result-bytes", str(2 * 10**9),
                                    "--store", str(store_path)], stderr=subprocess.DEVNULL)
         try:
-            for _ in range(200):
+            for _ in range(6000):  # the endpoint listens once its workers hold the snapshot
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                     break

@@ -227,6 +227,84 @@ def stats(fmt: str, store_path: Path | None) -> None:
         click.echo(q.format_result(result, fmt))
 
 
+NETWORK_ANALYSES = ("follow", "first-movers", "lags", "centrality", "communities", "single", "expedited",
+                    "pathways", "sponsors", "bipartite")
+
+
+@main.command()
+@click.argument("analysis", type=click.Choice(NETWORK_ANALYSES))
+@click.option("--by", type=click.Choice(["all", "modality", "period"]), default="all", show_default=True,
+              help="first-movers: overall, by top modality, or by 5-year period.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Also write the graph (follow, pathways, sponsors, bipartite) as .graphml or .gexf.")
+@format_option
+@store_option
+def network(analysis: str, by: str, output: str | None, fmt: str, store_path: Path | None) -> None:
+    """Network analyses: how therapies travel between regulators.
+
+    \b
+    follow        regulator follow network: A -> B per product first authorised in A, later in B
+    first-movers  which regulator authorises first most often (--by modality|period)
+    lags          lag from a product's first authorisation to each later jurisdiction
+    centrality    regulators in the follow network (leads, follows, PageRank)
+    communities   products grouped by the jurisdictions they share
+    single        products authorised in only one jurisdiction
+    expedited     lag with and without an expedited pathway (descriptive; says when data do not allow more)
+    pathways      pathway co-use network
+    sponsors      sponsor-modality network
+    bipartite     product-jurisdiction network (with --output)
+    """
+    from . import network as nw
+    from .query import Result, format_result
+
+    store = _open(store_path)
+    auths = nw.load(store)
+    graph = None
+    if analysis == "follow":
+        graph = nw.follow_network(auths)
+        rows = nw.follow_edges(graph)
+    elif analysis == "first-movers":
+        rows = nw.first_movers(auths, None if by == "all" else by)
+    elif analysis == "lags":
+        rows = nw.lag_distribution(auths)
+    elif analysis == "centrality":
+        rows = nw.centrality(nw.follow_network(auths))
+    elif analysis == "communities":
+        rows = nw.communities(auths)
+    elif analysis == "single":
+        rows = nw.single_jurisdiction(auths)
+    elif analysis == "expedited":
+        effect = nw.expedited_effect(auths)
+        rows = effect.rows
+        click.echo(effect.verdict, err=True)
+    elif analysis == "pathways":
+        graph = nw.pathway_co_use(auths)
+        rows = sorted(({"pathway_a": u, "pathway_b": v, "decisions": d["weight"]} for u, v, d in graph.edges(data=True)),
+                      key=lambda r: (-int(r["decisions"]), r["pathway_a"], r["pathway_b"]))
+    elif analysis == "sponsors":
+        graph = nw.sponsor_modality(auths)
+        rows = sorted(({"sponsor": graph.nodes[u]["label"] if graph.nodes[u]["kind"] == "sponsor" else graph.nodes[v]["label"],
+                        "modality": graph.nodes[v]["label"] if graph.nodes[v]["kind"] == "modality" else graph.nodes[u]["label"],
+                        "products": d["weight"]} for u, v, d in graph.edges(data=True)),
+                      key=lambda r: (str(r["sponsor"]).lower(), str(r["modality"])))
+    else:
+        graph = nw.product_jurisdiction_graph(auths)
+        rows = [{"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}]
+    if output:
+        if graph is None:
+            click.echo(f"error: {analysis} is a table, not a graph; --output works with follow, pathways, sponsors, bipartite", err=True)
+            sys.exit(2)
+        try:
+            nw.write_graph(graph, output)
+        except ValueError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        click.echo(f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {output}", err=True)
+    cols = list(rows[0]) if rows else ["(no rows)"]
+    result = Result(cols, [[None if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows])
+    click.echo(format_result(result, fmt), nl=False)
+
+
 @main.command()
 @click.option("--port", default=7878, show_default=True, help="TCP port on 127.0.0.1.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it on loopback unless you put a proxy in front).")

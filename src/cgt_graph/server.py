@@ -52,7 +52,8 @@ CONTENT_TYPE = {"JSON": "application/sparql-results+json", "XML": "application/s
 class Limits:
     timeout_s: float = 10.0
     max_result_bytes: int = 20_000_000
-    worker_memory_bytes: int = 4 * 1024**3
+    worker_memory_bytes: int = 8 * 1024**3
+    startup_s: float = 600.0
 
 
 def negotiate(accept: str | None, table: dict[str, str], default: str) -> str | None:
@@ -95,6 +96,7 @@ def _worker_main(conn: Connection, store_path: str, memory: int) -> None:
     build = current_build(Path(store_path))
     if build is not None:  # load the snapshot now, not on the first client's time
         opened = (build, open_snapshot(Path(store_path)))
+    conn.send(("ready",))
     while True:
         try:
             msg = conn.recv()
@@ -152,6 +154,9 @@ class Worker:
                                 daemon=True)
         self.proc.start()
         child.close()
+        # serve only once the worker holds its snapshot (a large graph takes seconds to load)
+        if not self.conn.poll(self.limits.startup_s) or self.conn.recv() != ("ready",):
+            raise RuntimeError("a SPARQL worker did not start")
 
     def run(self, query: str, accept: str | None) -> tuple[int, str, bytes]:
         self.conn.send((query, accept, self.limits.max_result_bytes))
