@@ -226,17 +226,38 @@ def centrality(follow: nx.DiGraph) -> list[dict[str, object]]:
 
 def communities(auths: Iterable[Auth]) -> list[dict[str, object]]:
     """Products grouped by regulatory path: modularity communities of the product projection
-    (products linked by the jurisdictions they share)."""
-    pj = product_jurisdiction_graph(auths)
-    products = [n for n, d in pj.nodes(data=True) if d["bipartite"] == 0]
-    proj = nx.bipartite.weighted_projected_graph(pj, products)
-    comms = nx.algorithms.community.greedy_modularity_communities(proj, weight="weight") if proj.number_of_edges() else [set(products)]
+    (products linked by the number of jurisdictions they share).
+
+    Products with the same set of jurisdictions are interchangeable in that projection, so they
+    are merged into one node first (edge weights summed over their product pairs), and greedy
+    modularity runs on that smaller graph: no millions of product pairs on a large graph.
+    """
+    paths_of: dict[str, frozenset[str]] = {}
+    for product, group in by_product(auths).items():
+        paths_of[product] = frozenset(a.jurisdiction for a in group)
+    members: dict[frozenset[str], list[str]] = defaultdict(list)
+    for product, sig in paths_of.items():
+        members[sig].append(product)
+    sigs = sorted(members, key=lambda x: sorted(x))
+    g = nx.Graph()
+    for sig in sigs:
+        n = len(members[sig])
+        g.add_node(sig)
+        if n > 1:
+            g.add_edge(sig, sig, weight=len(sig) * n * (n - 1) / 2)
+    for i, a in enumerate(sigs):
+        for b in sigs[i + 1:]:
+            shared = len(a & b)
+            if shared:
+                g.add_edge(a, b, weight=shared * len(members[a]) * len(members[b]))
+    comms = nx.algorithms.community.greedy_modularity_communities(g, weight="weight") if g.number_of_edges() else [set(sigs)]
     rows = []
-    for i, c in enumerate(sorted(comms, key=lambda c: (-len(c), sorted(c)))):
-        jur = Counter(j for p in c for j in pj.neighbors(p))
-        rows.append({"community": i + 1, "products": len(c),
-                     "typical_jurisdictions": ";".join(f"{j.split(':')[1]}({n})" for j, n in jur.most_common(5)),
-                     "members": ";".join(sorted(p.split(":", 1)[1] for p in c))})
+    groups = [sorted(p for sig in c for p in members[sig]) for c in comms]
+    for i, prods in enumerate(sorted(groups, key=lambda ps: (-len(ps), ps))):
+        jur = Counter(j for p in prods for j in paths_of[p])
+        rows.append({"community": i + 1, "products": len(prods),
+                     "typical_jurisdictions": ";".join(f"{j}({n})" for j, n in jur.most_common(5)),
+                     "members": ";".join(prods)})
     return rows
 
 
