@@ -82,6 +82,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--slow", type=float, default=20.0,
+                    help="a query slower than this (s) on its first run is timed once, not --runs times")
     args = ap.parse_args()
     out: dict = {"multiple": args.multiple, "queries": {}, "throughput": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,7 +116,11 @@ def main() -> None:
             for name in q.library():
                 text = q.bound_text(name)
                 direct, through = [], []
-                for _ in range(args.runs):
+                t = time.perf_counter()
+                q.run(store, text)
+                first = time.perf_counter() - t
+                runs = 1 if first > args.slow else args.runs
+                for _ in range(runs):
                     t = time.perf_counter()
                     q.run(store, text)
                     direct.append((time.perf_counter() - t) * 1000)
