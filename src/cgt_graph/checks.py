@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .load import Node, Problem, Record
 
@@ -421,5 +421,3 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
         out.append(rec.problem("status-date", f"status {d.get('status')!r} needs a status_date or an event saying when", "status"))
     return out
 
-
-CheckFn = Callable[[list[Record]], list[Problem]]

@@ -7,7 +7,6 @@ data model live in `checks.py`.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -224,6 +223,3 @@ def _split(kind: str, shape: str, doc: Any, path: Path, rel: str,
         out.append(Record(kind, item, rel))
     return out
 
-
-def today() -> dt.date:
-    return dt.date.today()

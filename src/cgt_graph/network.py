@@ -183,7 +183,7 @@ def first_movers(auths: Iterable[Auth], by: str | None = None) -> list[dict[str,
     """
     counts: Counter[tuple[str, str]] = Counter()
     ties: Counter[tuple[str, str]] = Counter()
-    for product, group in by_product(auths).items():
+    for group in by_product(auths).values():
         first_date = group[0].date
         firsts = sorted({a.jurisdiction for a in group if a.date == first_date})
         if by == "modality":

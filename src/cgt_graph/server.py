@@ -21,7 +21,6 @@ import os
 import queue
 import signal
 import threading
-import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -361,4 +360,3 @@ def serve(store_path: Path, host: str, port: int, workers: int, limits: Limits) 
     finally:
         server.server_close()
         pool.stop()
-        time.sleep(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store
 
 from ..query import data_graphs
 from ..rdf import ONTOLOGY_GRAPH, PREFIXES
@@ -19,7 +19,6 @@ def write_graph(store: Store, out: IO[bytes], fmt: str = "turtle", ontology: boo
     """Write the data graphs (merged, or as named graphs for N-Quads/TriG). Returns triples written."""
     graphs = [g for g in data_graphs(store) if ontology or g.value != str(ONTOLOGY_GRAPH)]
     tmp = Store()
-    count = 0
     for g in graphs:
         target = g if fmt in QUAD_FORMATS else DefaultGraph()
         quads = [Quad(q.subject, q.predicate, q.object, target)
@@ -34,5 +33,3 @@ def write_graph(store: Store, out: IO[bytes], fmt: str = "turtle", ontology: boo
     tmp.dump(out, FORMATS[fmt], **kwargs)
     return count
 
-
-__all__ = ["write_graph", "FORMATS", "NamedNode"]
