@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cgt_graph import query as q
+from cgt_graph.build import build
+from cgt_graph.store import open_read_only
 
 
 def test_every_library_query_has_title_description_and_runs(fixture_oxi):
@@ -107,3 +109,26 @@ def test_news_only_facts(fixture_oxi):
     assert "claim/fx-claim-cn-car-t" in records
     assert "authorisation/testcabtagene-autoleucel-us" not in records  # official source
     assert all(r["sources"] == "https://example.org/cn/news" for r in rows)
+
+
+def test_worldwide_claim_with_a_pathway_counts_only_products_that_used_it(data_copy, tmp_path):
+    """A claim with no jurisdiction but a pathway counts products first authorised in the
+    period that went through that pathway (a decision or a designation), not every product."""
+    claims = data_copy / "claims" / "fixture.yaml"
+    claims.write_text(claims.read_text() + """
+- id: fx-claim-world-conditional
+  statement: One product was first approved worldwide through a conditional authorisation.
+  pathway: fx-eu-conditional-ma
+  metric: authorised-product-count
+  value: 1
+  as_of: 2022
+  sources:
+    - source: fx-cn-news
+      quote: One product through a conditional authorisation.
+      confidence: low
+""")
+    store = tmp_path / "store"
+    build(store, data_copy)
+    rows = {r["claim"]: r for r in q.run_named(open_read_only(store), "claims-vs-graph").dicts()}
+    assert rows["fx-claim-world-conditional"]["pathway"] == "fx-eu-conditional-ma"
+    assert rows["fx-claim-world-conditional"]["in_graph"] == "1"
