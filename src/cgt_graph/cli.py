@@ -207,6 +207,55 @@ def export(fmt: str, output: Path | None, ontology: bool, store_path: Path | Non
 
 
 @main.command()
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder that holds the releases; the release goes to OUT/VERSION.")
+@click.option("--version", "version", default=None, help="Release version (default: the date).")
+@click.option("--date", "date", default=None, help="Release date YYYY-MM-DD (default: today, UTC).")
+@store_option
+def release(out: Path, version: str | None, date: str | None, store_path: Path | None) -> None:
+    """Write a versioned release folder: every export, void.ttl, SHA256SUMS, ontology HTML.
+
+    Written under a temporary name and renamed into place: a release is complete or absent.
+    """
+    import datetime
+
+    from .release import ReleaseError, release as do_release
+
+    date = date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    store = _open(store_path)
+    try:
+        report = do_release(store, out, version or date, date)
+    except ReleaseError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    for name, size in report.files.items():
+        click.echo(f"{size:>10}  {name}")
+    click.echo(f"released {report.path}: {report.triples} triples, {report.quads} quads, "
+               f"{report.entities} entities, {len(report.files)} files")
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the changes as CSV to this file.")
+def diff(old: Path, new: Path, fmt: str, output: Path | None) -> None:
+    """What changed between two release folders: authorisations added or withdrawn, dates
+    corrected, holders changed, products renamed, sources added, ... (text or CSV)."""
+    from .diff import DiffError, as_csv, as_text, diff as do_diff
+
+    try:
+        changes, counts = do_diff(old, new)
+    except DiffError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(as_csv(changes) if fmt == "csv" else as_text(changes, counts, old, new), nl=False)
+    if output:
+        output.write_text(as_csv(changes), encoding="utf-8")
+
+
+@main.command()
 @format_option
 @store_option
 def stats(fmt: str, store_path: Path | None) -> None:

@@ -64,53 +64,60 @@ def nquads(quads: Iterable[Quad]) -> bytes:
     return "".join(sorted(lines)).encode("utf-8")
 
 
-def short_iri(value: str) -> str:
+def _by_length(prefixes: dict[str, str] | None) -> list[tuple[str, str]]:
+    if not prefixes:
+        return _BY_LENGTH
+    return sorted({**PREFIXES, **prefixes}.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def short_iri(value: str, prefixes: list[tuple[str, str]] = _BY_LENGTH) -> str:
     """`product:tisagenlecleucel` where a prefix fits, else `<full IRI>`."""
-    for prefix, ns in _BY_LENGTH:
+    for prefix, ns in prefixes:
         if value.startswith(ns) and _LOCAL.match(value[len(ns):]):
             return f"{prefix}:{value[len(ns):]}"
     return f"<{value}>"
 
 
-def turtle_term(term) -> str:
+def turtle_term(term, prefixes: list[tuple[str, str]] = _BY_LENGTH) -> str:
     if isinstance(term, NamedNode):
-        return short_iri(term.value)
+        return short_iri(term.value, prefixes)
     if isinstance(term, Literal):
         if term.language or term.datatype.value == XSD_STRING:
             return str(term)
-        return f"{Literal(term.value)}^^{short_iri(term.datatype.value)}"
+        return f"{Literal(term.value)}^^{short_iri(term.datatype.value, prefixes)}"
     if isinstance(term, BlankNode):
         return str(term)
     raise TypeError(f"cannot write {term!r} in Turtle")
 
 
-def _prefix_block() -> str:
-    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(PREFIXES.items()))
+def _prefix_block(prefixes: dict[str, str] | None = None) -> str:
+    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted({**PREFIXES, **(prefixes or {})}.items()))
 
 
-def _subject_blocks(triples: Iterable[tuple], indent: str = "") -> list[str]:
+def _subject_blocks(triples: Iterable[tuple], indent: str = "",
+                    prefixes: list[tuple[str, str]] = _BY_LENGTH) -> list[str]:
     by_subject: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     subject_key: dict[str, str] = {}
     for s, p, o in triples:
         key = term_key(s)
-        subject_key[key] = turtle_term(s)
-        by_subject[key][p.value].add(turtle_term(o))
+        subject_key[key] = turtle_term(s, prefixes)
+        by_subject[key][p.value].add(turtle_term(o, prefixes))
     blocks = []
     for key in sorted(by_subject):
         preds = by_subject[key]
         order = sorted(preds, key=lambda p: (p != RDF_TYPE, p))
         lines = []
         for p in order:
-            verb = "a" if p == RDF_TYPE else short_iri(p)
+            verb = "a" if p == RDF_TYPE else short_iri(p, prefixes)
             lines.append(f"{indent}    {verb} " + " ,\n{0}        ".format(indent).join(sorted(preds[p])))
         blocks.append(f"{indent}{subject_key[key]}\n" + " ;\n".join(lines) + " .\n")
     return blocks
 
 
-def turtle(quads: Iterable[Quad]) -> bytes:
-    """The graphs merged into one, as readable, sorted Turtle."""
-    body = "\n".join(_subject_blocks(triples_of(quads)))
-    return (_prefix_block() + "\n" + body).encode("utf-8")
+def turtle(quads: Iterable[Quad], prefixes: dict[str, str] | None = None) -> bytes:
+    """The graphs merged into one, as readable, sorted Turtle (`prefixes` adds to the fixed set)."""
+    body = "\n".join(_subject_blocks(triples_of(quads), "", _by_length(prefixes)))
+    return (_prefix_block(prefixes) + "\n" + body).encode("utf-8")
 
 
 def trig(quads: Iterable[Quad]) -> bytes:
