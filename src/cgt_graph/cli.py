@@ -255,6 +255,64 @@ def diff(old: Path, new: Path, fmt: str, output: Path | None) -> None:
         output.write_text(as_csv(changes), encoding="utf-8")
 
 
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option("--partner", "-P", help="Partner id (a-z, 0-9, -): the graph goes to .../graph/partner/PARTNER/<file stem>.")
+@click.option("--format", "fmt", type=click.Choice(["turtle", "ntriples", "jsonld", "rdfxml"]), default=None,
+              help="Input format (default: from the extension: .ttl .nt .jsonld/.json .rdf/.xml/.owl).")
+@click.option("--max-bytes", default=50 * 1024 * 1024, show_default=True, help="Refuse files larger than this.")
+@click.option("--remove", "remove_partner", metavar="PARTNER", default=None,
+              help="Take every graph of PARTNER out of the store (no FILE).")
+@click.option("--list", "list_", is_flag=True, help="List the partner graphs in the store.")
+@store_option
+def import_(file: Path | None, partner: str | None, fmt: str | None, max_bytes: int, remove_partner: str | None,
+            list_: bool, store_path: Path | None) -> None:
+    """Import a partner's Turtle, N-Triples, JSON-LD or RDF/XML into its own named graph.
+
+    The file is refused, and nothing written, when it is too large, unsafe (RDF/XML with a
+    DTD, JSON-LD with a remote @context), unparsable, uses IRIs outside http/https/urn or
+    our namespace wrongly (exit 2), or breaks the SHACL shapes (exit 1). Importing the
+    same file again changes nothing. The graph survives `cgt-graph build`.
+
+    \b
+    Examples:
+      cgt-graph import --partner acme acme-approvals.ttl
+      cgt-graph import --remove acme
+    """
+    from . import partner_import as pi
+
+    location = store_path or paths.store_dir()
+    try:
+        if list_:
+            for graph, n in pi.partner_graphs(_open(store_path)):
+                click.echo(f"{graph}  {n} quads")
+            return
+        if remove_partner:
+            if file or partner:
+                click.echo("error: --remove PARTNER takes no FILE or --partner", err=True)
+                sys.exit(2)
+            n = pi.remove(remove_partner, location)
+            click.echo(f"removed partner {remove_partner}: {n} quads")
+            return
+        if not file or not partner:
+            click.echo("error: give FILE and --partner (or --remove PARTNER, or --list)", err=True)
+            sys.exit(2)
+        report = pi.import_file(file, partner, location, fmt=fmt, max_bytes=max_bytes)
+    except pi.ImportRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        for line in exc.details:
+            click.echo(f"  {line}", err=True)
+        click.echo("nothing was written.", err=True)
+        sys.exit(exc.code)
+    except st.StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+    if report.changed:
+        click.echo(f"imported {file}: {report.triples} triples into <{report.graph}> (sha256 {report.sha256})")
+    else:
+        click.echo(f"already imported {file} (same sha256 {report.sha256}): nothing changed")
+
+
 @main.command()
 @format_option
 @store_option
