@@ -166,44 +166,65 @@ def query(sparql: str | None, name: str | None, file, params: tuple[str, ...], l
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "csv"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "csv", "fhir"]),
               default="turtle", show_default=True,
-              help="RDF format of the whole graph, or csv for the authorisations table.")
+              help="RDF format of the whole graph; csv for a table (--table); fhir for FHIR R5 RegulatedAuthorization.")
+@click.option("--table", type=click.Choice(["authorisations", "products", "pathways", "classes", "sources"]),
+              default="authorisations", show_default=True, help="With --format csv: which table.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file (default: stdout).")
 @click.option("--ontology", is_flag=True, help="Include the ontology in RDF exports.")
 @store_option
-def export(fmt: str, output: Path | None, ontology: bool, store_path: Path | None) -> None:
-    """Export the graph: Turtle on stdout by default.
+def export(fmt: str, table: str, output: Path | None, ontology: bool, store_path: Path | None) -> None:
+    """Export the graph: Turtle on stdout by default. Same data, same bytes.
 
+    N-Quads and TriG keep one named graph per data file (provenance); Turtle,
+    N-Triples, JSON-LD (context inline, see context.jsonld) and RDF/XML merge them.
     --format csv writes the authorisations table: product_id, brand_name,
     nonproprietary_name, modality, jurisdiction, agency, decision_date,
     status, pathways, classification, holder, indication, sources,
-    confidence; one row per authorisation, ';' between values in a cell.
+    confidence; one row per authorisation, ';' between values in a cell;
+    --table chooses another table (the release's tables/*.csv). --format fhir
+    writes a FHIR R5 Bundle of RegulatedAuthorization resources.
     """
+    import io
+
     from .export.table import write_authorisations_csv
     from .export.turtle import write_graph
 
     store = _open(store_path)
-    tmp = output.with_name(f".{output.name}.tmp") if output else None
-    if fmt == "csv":
-        if tmp:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                n = write_authorisations_csv(store, fh)
-        else:
-            n = write_authorisations_csv(store, sys.stdout)
+    buf = io.BytesIO()
+    if fmt == "csv" and table == "authorisations":
+        text = io.StringIO()
+        n = write_authorisations_csv(store, text)
+        buf.write(text.getvalue().encode("utf-8"))
         what = f"{n} authorisations"
+    elif fmt == "csv":
+        from .export.tables import table_csv
+
+        data = table_csv(store, table)
+        buf.write(data)
+        what = f"{len(data.splitlines()) - 1} {table} rows"
+    elif fmt == "fhir":
+        from .export.fhir import fhir_json
+
+        from .export.fhir import resource_count
+
+        data = fhir_json(store)
+        buf.write(data)
+        what = f"{resource_count(data)} RegulatedAuthorization resources"
     else:
-        if tmp:
-            with open(tmp, "wb") as fh:
-                n = write_graph(store, fh, fmt, ontology)
-        else:
-            n = write_graph(store, sys.stdout.buffer, fmt, ontology)
-            sys.stdout.buffer.flush()
-        what = f"{n} triples"
-    if tmp and output:
+        n = write_graph(store, buf, fmt, ontology)
+        what = f"{n} {'quads' if fmt in ('nquads', 'trig') else 'triples'}"
+    if output:
+        tmp = output.with_name(f".{output.name}.tmp")
+        tmp.write_bytes(buf.getvalue())
         tmp.replace(output)
         click.echo(f"wrote {what} to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(buf.getvalue())
+        sys.stdout.buffer.flush()
 
 
 @main.command()

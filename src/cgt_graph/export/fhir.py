@@ -89,3 +89,7 @@ def fhir_json(store: Store) -> bytes:
     b = bundle(store)
     data = json.loads(b.model_dump_json(exclude_none=True))
     return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def resource_count(data: bytes) -> int:
+    return len(json.loads(data).get("entry", []))
