@@ -25,3 +25,13 @@ def test_renaming_a_brand_keeps_the_product_and_authorisation_iris(data_copy):
     assert after == before
     brands = {str(o) for _, _, o, _ in ds.quads((PRODUCT, CGT.brandName, None, None))}
     assert brands == {"Deltavec"}
+
+
+def test_graph_iris_do_not_depend_on_the_data_folder_name(tmp_path):
+    import shutil
+
+    elsewhere = tmp_path / "curated-copy"
+    shutil.copytree(FIXTURE_DATA, elsewhere)
+    names = [{str(g.identifier) for g in compile_data(d, shacl=False).dataset.graphs()} for d in (FIXTURE_DATA, elsewhere)]
+    assert names[0] == names[1]
+    assert "https://w3id.org/cgt-graph/graph/data/authorisations/EU" in names[1]
