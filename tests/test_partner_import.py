@@ -21,6 +21,28 @@ ex:gammavec-record rdfs:label "Gammavec in the ACME catalogue" ;
     cgt:jurisdiction <https://w3id.org/cgt-graph/id/jurisdiction/EU> .
 """
 
+AUTHORISATION = """@prefix cgt: <https://w3id.org/cgt-graph/ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix schema: <https://schema.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix id: <https://w3id.org/cgt-graph/id/> .
+@prefix ex: <https://partner.example/data/> .
+ex:gammavec-cn a cgt:MarketingAuthorisation ;
+    cgt:product <https://w3id.org/cgt-graph/id/product/demogene-parvovec> ;
+    cgt:jurisdiction <https://w3id.org/cgt-graph/id/jurisdiction/CN> ;
+    cgt:decidedBy <https://w3id.org/cgt-graph/id/agency/fx-nmpa> ;
+    cgt:decisionDate "2024-05-06"^^xsd:date ; cgt:sortDate "2024-05-06"^^xsd:date ; cgt:datePrecision "day" ;
+    cgt:holderName "Fixture Vectors China" ; cgt:indication "inherited retinal dystrophy" ;
+    cgt:status cgt:authorised ; cgt:classification cgt:notClassified ;
+    prov:wasDerivedFrom ex:register ; prov:qualifiedDerivation ex:gammavec-cn-citation .
+ex:gammavec-cn-citation a cgt:Citation ; prov:entity ex:register ;
+    cgt:quote "Gammavec approved 6 May 2024." ; cgt:confidence cgt:high .
+ex:register a cgt:Source ; schema:url "https://partner.example/register"^^xsd:anyURI ;
+    dct:title "ACME register" ; dct:publisher "ACME" ; cgt:accessed "2026-11-20"^^xsd:date ;
+    cgt:evidenceLevel cgt:secondary .
+"""
+
 REFUSED = {
     # name: (file name, content, exit code, words the message must contain)
     "billion-laughs": ("laughs.rdf", """<?xml version="1.0"?>
@@ -132,6 +154,18 @@ def test_import_is_idempotent_survives_build_and_can_be_removed(tmp_path, cli):
                                "@id": "ex:other", "rdfs:label": "another record"}))
     rc, out, err = cli("import", "--partner", "acme", str(doc), "--store", str(store))
     assert rc == 0, err
+    # a partner's own authorisation, valid against our shapes: the library queries see it,
+    # our exports (tables, FHIR, RDF) do not
+    auth = tmp_path / "cn-approvals.ttl"
+    auth.write_text(AUTHORISATION)
+    rc, out, err = cli("import", "--partner", "acme", str(auth), "--store", str(store))
+    assert rc == 0, err
+    rc, out, _ = cli("query", "--name", "counts-by-jurisdiction", "--format", "csv", "--store", str(store))
+    assert "CN,3" in out.replace('"', "")
+    rc, out, _ = cli("export", "--format", "csv", "--store", str(store))
+    assert len(out.strip().splitlines()) == 1 + 6
+    rc, out, _ = cli("import", "--list", "--store", str(store))
+    assert out.count("/graph/partner/acme/") == 3
     rc, out, _ = cli("import", "--remove", "acme", "--store", str(store))
     assert rc == 0 and "removed partner acme" in out
     assert len(st.open_read_only(store)) == base

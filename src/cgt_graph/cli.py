@@ -193,7 +193,11 @@ def export(fmt: str, table: str, output: Path | None, ontology: bool, store_path
     from .export.table import write_authorisations_csv
     from .export.turtle import write_graph
 
+    from .export.canonical import curated_store
+
     store = _open(store_path)
+    if fmt in ("csv", "fhir"):
+        store = curated_store(store)  # tables describe what the RDF exports hold: no partner graphs
     buf = io.BytesIO()
     if fmt == "csv" and table == "authorisations":
         text = io.StringIO()

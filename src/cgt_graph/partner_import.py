@@ -218,6 +218,8 @@ def _shacl(file: Path, triples: list[tuple], context: list[Quad], ontology_dir: 
             return BNode(term.value)
         if term.language:
             return RLiteral(term.value, lang=term.language)
+        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+            return RLiteral(term.value)  # rdflib's plain literal, as our own build makes them (sh:in compares terms)
         return RLiteral(term.value, datatype=URIRef(term.datatype.value))
 
     g = Graph()
@@ -280,11 +282,14 @@ def import_file(file: Path, partner: str, store_path: Path | None = None, fmt: s
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ImportRefused(file, f"not UTF-8 (byte {exc.start})") from None
-    if fmt == "rdfxml":
-        _screen_rdfxml(file, text)
-    if fmt == "jsonld":
-        _screen_jsonld(file, text)
-    triples = _parse(file, data, fmt)
+    try:
+        if fmt == "rdfxml":
+            _screen_rdfxml(file, text)
+        if fmt == "jsonld":
+            _screen_jsonld(file, text)
+        triples = _parse(file, data, fmt)
+    except RecursionError:
+        raise ImportRefused(file, "the document is nested too deeply to read safely") from None
     current = st.open_read_only(store_path)  # StoreError when there is none
     name, graph = graph_name(partner, file)
     sha = hashlib.sha256(data).hexdigest()

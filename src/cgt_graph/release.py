@@ -62,6 +62,7 @@ class ReleaseReport:
 def render(store: Store, version: str, date: str, ontology_dir: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the release as bytes (relative path -> content), and the counts."""
     ontology_dir = ontology_dir or paths.ontology_dir()
+    store = canonical.curated_store(store)  # partner graphs stay out of releases
     quads = canonical.data_quads(store)
     files: dict[str, bytes] = {
         "cgt-graph.nt": canonical.ntriples(quads),

@@ -40,6 +40,17 @@ def data_quads(store: Store, ontology: bool = False, partners: bool = False) -> 
     return sorted(out, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
 
 
+def curated_store(store: Store) -> Store:
+    """An in-memory copy of the curated graphs (data files and ontology), without partner graphs.
+
+    Tables and FHIR come from library queries over the union of graphs; run on this copy they
+    describe exactly what the RDF exports hold, whatever partners have imported.
+    """
+    mem = Store()
+    mem.bulk_extend(data_quads(store, ontology=True))
+    return mem
+
+
 def term_key(term) -> str:
     """Sort key: an IRI by its text (so a record comes before the nodes below it), else N-Triples."""
     return term.value if isinstance(term, NamedNode) else str(term)
