@@ -121,3 +121,26 @@ def test_diff_reports_changes_in_the_fields_terms(fixture_store, data_copy, tmp_
     assert out.startswith("cgt-graph diff 1 -> 1: 0 changes")
     code, _, err = cli("diff", str(tmp_path), str(rel / "1"))
     assert code == 2 and "not a cgt-graph release" in err
+
+
+def test_diff_shows_a_rebrand_and_a_withdrawal(fixture_store, data_copy, tmp_path, cli):
+    """A brand change keeps the product's IRI (product-renamed); a status change reads as a withdrawal."""
+    rel = tmp_path / "releases"
+    assert cli("release", "--out", str(rel), "--version", "1", "--date", "2026-11-01", "--store", str(fixture_store))[0] == 0
+    product = data_copy / "products" / "demogene-parvovec.yaml"
+    product.write_text(product.read_text().replace("brand_names: [Gammavec]", "brand_names: [Gammavec, Deltavec]"))
+    eu = data_copy / "authorisations" / "EU.yaml"
+    eu.write_text(eu.read_text().replace(
+        "  status: authorised\n  classification: fx-eu-gtmp\n  sources:\n    - source: fx-eu-register\n"
+        "      quote: Gammavec authorised 30 November 2017.",
+        "  status: withdrawn\n  status_date: 2024-02-01\n  classification: fx-eu-gtmp\n  sources:\n"
+        "    - source: fx-eu-register\n      quote: Gammavec authorised 30 November 2017."))
+    store = tmp_path / "new" / "store"
+    build(store, data_copy)
+    assert cli("release", "--out", str(rel), "--version", "2", "--date", "2026-11-23", "--store", str(store))[0] == 0
+    code, out, err = cli("diff", str(rel / "1"), str(rel / "2"))
+    assert code == 0, err
+    assert sorted(out.splitlines()[1:]) == [
+        "authorisation-withdrawn: demogene-parvovec-eu: status authorised -> withdrawn",
+        "product-renamed: demogene-parvovec: brand_names Gammavec -> Deltavec;Gammavec",
+    ]
