@@ -3,6 +3,7 @@ the same data gives the same bytes; JSON-LD needs no remote context; FHIR R5 res
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from cgt_graph import paths
 from cgt_graph.build import build
 from cgt_graph.export import canonical, jsonld, tables
 from cgt_graph.export.fhir import fhir_json
+from cgt_graph.export.turtle import write_graph
 from cgt_graph.store import open_read_only
 
 from .conftest import FIXTURE_DATA
@@ -81,6 +83,10 @@ def test_same_data_gives_byte_identical_exports(fixture_oxi, tmp_path):
     for writer in (canonical.turtle, canonical.ntriples, canonical.nquads, canonical.trig, jsonld.jsonld):
         assert writer(canonical.data_quads(fixture_oxi)) == writer(canonical.data_quads(again)), writer.__name__
     assert fhir_json(fixture_oxi) == fhir_json(again)
+    a, b = io.BytesIO(), io.BytesIO()
+    write_graph(fixture_oxi, a, "rdfxml")
+    write_graph(again, b, "rdfxml")
+    assert a.getvalue() == b.getvalue()
     for t in tables.TABLES:
         assert tables.table_csv(fixture_oxi, t) == tables.table_csv(again, t), t
 
