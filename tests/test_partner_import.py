@@ -78,7 +78,7 @@ REFUSED = {
     "shape-violation": ("auth.ttl", """@prefix cgt: <https://w3id.org/cgt-graph/ontology#> .
 <https://partner.example/auth1> a cgt:MarketingAuthorisation ;
     cgt:product <https://w3id.org/cgt-graph/id/product/demogene-parvovec> .
-""", 1, ["SHACL violation", "https://partner.example/auth1", "every fact needs at least one source"]),
+""", 1, ["SHACL violation", "https://partner.example/auth1 (line 2)", "every fact needs at least one source"]),
 }
 
 

@@ -202,7 +202,21 @@ def _check_iris(file: Path, triples: list[tuple], curated: set[str], terms: set[
                                               f"published ({position}); mint IRIs in your own namespace")
 
 
-def _shacl(file: Path, triples: list[tuple], context: list[Quad], ontology_dir: Path) -> None:
+def _line_hint(text: str, node: object) -> str:
+    """' (line N)': where the node first appears in the file, written in full or as prefix:local."""
+    iri = str(node)
+    local = re.split(r"[/#]", iri)[-1]
+    patterns = [re.escape(f"<{iri}>"), re.escape(f'"{iri}"')]
+    if local:
+        patterns.append(r"[A-Za-z0-9_-]*:" + re.escape(local) + r"(?![\w.-])")
+    for pattern in patterns:
+        m = re.search(pattern, text)
+        if m:
+            return f" (line {_line_of(text, m.start())})"
+    return ""
+
+
+def _shacl(file: Path, triples: list[tuple], context: list[Quad], ontology_dir: Path, text: str = "") -> None:
     """Partner triples + the current graph (data and ontology) against our shapes; focus on the partner's nodes."""
     from pyshacl import validate
     from rdflib import RDF, BNode, Graph
@@ -237,8 +251,9 @@ def _shacl(file: Path, triples: list[tuple], context: list[Quad], ontology_dir: 
     for result in report.subjects(RDF.type, SH.ValidationResult):
         node, path = report.value(result, SH.focusNode), report.value(result, SH.resultPath)
         msg, value = report.value(result, SH.resultMessage), report.value(result, SH.value)
-        text = f"{_short(node)}" + (f" {_short(path)}" if path is not None else "") + (f": {msg}" if msg else "")
-        details.append(text + (f" (value {_short(value)})" if value is not None else ""))
+        line = f"{_short(node)}{_line_hint(text, node)}" + (f" {_short(path)}" if path is not None else "")
+        line += f": {msg}" if msg else ""
+        details.append(line + (f" (value {_short(value)})" if value is not None else ""))
     details.sort()
     raise ImportRefused(file, f"{len(details)} SHACL violation{'s' if len(details) != 1 else ''} against our shapes",
                         code=1, details=details)
@@ -299,7 +314,7 @@ def import_file(file: Path, partner: str, store_path: Path | None = None, fmt: s
         return ImportReport(graph, len(triples), sha, False, stored)
     curated, terms, context = _current(current, graph)
     _check_iris(file, triples, curated, terms)
-    _shacl(file, triples, context, ontology_dir)
+    _shacl(file, triples, context, ontology_dir, text)
     now = now or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     g = NamedNode(graph)
     partner_quads = [Quad(s, p, o, g) for s, p, o in triples + _provenance(graph, partner, file, sha, len(triples), now)]
