@@ -17,6 +17,7 @@ from . import paths
 from . import store as st
 from .checks import Index, check
 from .load import DataError, Problem, load_records
+from .partner_import import stored_nquads
 from .rdf import ONTOLOGY_GRAPH, to_dataset
 from .validate import load_shapes, shacl_problems
 
@@ -105,6 +106,7 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
         t0 = time.perf_counter()
         nquads = compiled.dataset.serialize(format="nquads", encoding="utf-8")
+        nquads += stored_nquads(store_path)  # accepted partner graphs survive rebuilds (partner_import.py)
         build_dir = st.new_build_dir(store_path)
         progress(f"loading into {build_dir}")
         store = st.bulk_load(build_dir, nquads)

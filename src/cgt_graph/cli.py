@@ -166,44 +166,176 @@ def query(sparql: str | None, name: str | None, file, params: tuple[str, ...], l
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "csv"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "csv", "fhir"]),
               default="turtle", show_default=True,
-              help="RDF format of the whole graph, or csv for the authorisations table.")
+              help="RDF format of the whole graph; csv for a table (--table); fhir for FHIR R5 RegulatedAuthorization.")
+@click.option("--table", type=click.Choice(["authorisations", "products", "pathways", "classes", "sources"]),
+              default="authorisations", show_default=True, help="With --format csv: which table.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file (default: stdout).")
 @click.option("--ontology", is_flag=True, help="Include the ontology in RDF exports.")
 @store_option
-def export(fmt: str, output: Path | None, ontology: bool, store_path: Path | None) -> None:
-    """Export the graph: Turtle on stdout by default.
+def export(fmt: str, table: str, output: Path | None, ontology: bool, store_path: Path | None) -> None:
+    """Export the graph: Turtle on stdout by default. Same data, same bytes.
 
+    N-Quads and TriG keep one named graph per data file (provenance); Turtle,
+    N-Triples, JSON-LD (context inline, see context.jsonld) and RDF/XML merge them.
     --format csv writes the authorisations table: product_id, brand_name,
     nonproprietary_name, modality, jurisdiction, agency, decision_date,
     status, pathways, classification, holder, indication, sources,
-    confidence; one row per authorisation, ';' between values in a cell.
+    confidence; one row per authorisation, ';' between values in a cell;
+    --table chooses another table (the release's tables/*.csv). --format fhir
+    writes a FHIR R5 Bundle of RegulatedAuthorization resources.
     """
+    import io
+
     from .export.table import write_authorisations_csv
     from .export.turtle import write_graph
 
+    from .export.canonical import curated_store
+
     store = _open(store_path)
-    tmp = output.with_name(f".{output.name}.tmp") if output else None
-    if fmt == "csv":
-        if tmp:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                n = write_authorisations_csv(store, fh)
-        else:
-            n = write_authorisations_csv(store, sys.stdout)
+    if fmt in ("csv", "fhir"):
+        store = curated_store(store)  # tables describe what the RDF exports hold: no partner graphs
+    buf = io.BytesIO()
+    if fmt == "csv" and table == "authorisations":
+        text = io.StringIO()
+        n = write_authorisations_csv(store, text)
+        buf.write(text.getvalue().encode("utf-8"))
         what = f"{n} authorisations"
+    elif fmt == "csv":
+        from .export.tables import table_csv
+
+        data = table_csv(store, table)
+        buf.write(data)
+        what = f"{len(data.splitlines()) - 1} {table} rows"
+    elif fmt == "fhir":
+        from .export.fhir import fhir_json
+
+        from .export.fhir import resource_count
+
+        data = fhir_json(store)
+        buf.write(data)
+        what = f"{resource_count(data)} RegulatedAuthorization resources"
     else:
-        if tmp:
-            with open(tmp, "wb") as fh:
-                n = write_graph(store, fh, fmt, ontology)
-        else:
-            n = write_graph(store, sys.stdout.buffer, fmt, ontology)
-            sys.stdout.buffer.flush()
-        what = f"{n} triples"
-    if tmp and output:
+        n = write_graph(store, buf, fmt, ontology)
+        what = f"{n} {'quads' if fmt in ('nquads', 'trig') else 'triples'}"
+    if output:
+        tmp = output.with_name(f".{output.name}.tmp")
+        tmp.write_bytes(buf.getvalue())
         tmp.replace(output)
         click.echo(f"wrote {what} to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(buf.getvalue())
+        sys.stdout.buffer.flush()
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder that holds the releases; the release goes to OUT/VERSION.")
+@click.option("--version", "version", default=None, help="Release version (default: the date).")
+@click.option("--date", "date", default=None, help="Release date YYYY-MM-DD (default: today, UTC).")
+@store_option
+def release(out: Path, version: str | None, date: str | None, store_path: Path | None) -> None:
+    """Write a versioned release folder: every export, void.ttl, SHA256SUMS, ontology HTML.
+
+    Written under a temporary name and renamed into place: a release is complete or absent.
+    """
+    import datetime
+
+    from .release import ReleaseError, release as do_release
+
+    date = date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    store = _open(store_path)
+    try:
+        report = do_release(store, out, version or date, date)
+    except ReleaseError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    for name, size in report.files.items():
+        click.echo(f"{size:>10}  {name}")
+    click.echo(f"released {report.path}: {report.triples} triples, {report.quads} quads, "
+               f"{report.entities} entities, {len(report.files)} files")
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the changes as CSV to this file.")
+def diff(old: Path, new: Path, fmt: str, output: Path | None) -> None:
+    """What changed between two release folders: authorisations added or withdrawn, dates
+    corrected, holders changed, products renamed, sources added, ... (text or CSV)."""
+    from .diff import DiffError, as_csv, as_text, diff as do_diff
+
+    try:
+        changes, counts = do_diff(old, new)
+    except DiffError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(as_csv(changes) if fmt == "csv" else as_text(changes, counts, old, new), nl=False)
+    if output:
+        output.write_text(as_csv(changes), encoding="utf-8")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option("--partner", "-P", help="Partner id (a-z, 0-9, -): the graph goes to .../graph/partner/PARTNER/<file stem>.")
+@click.option("--format", "fmt", type=click.Choice(["turtle", "ntriples", "jsonld", "rdfxml"]), default=None,
+              help="Input format (default: from the extension: .ttl .nt .jsonld/.json .rdf/.xml/.owl).")
+@click.option("--max-bytes", default=50 * 1024 * 1024, show_default=True, help="Refuse files larger than this.")
+@click.option("--remove", "remove_partner", metavar="PARTNER", default=None,
+              help="Take every graph of PARTNER out of the store (no FILE).")
+@click.option("--list", "list_", is_flag=True, help="List the partner graphs in the store.")
+@store_option
+def import_(file: Path | None, partner: str | None, fmt: str | None, max_bytes: int, remove_partner: str | None,
+            list_: bool, store_path: Path | None) -> None:
+    """Import a partner's Turtle, N-Triples, JSON-LD or RDF/XML into its own named graph.
+
+    The file is refused, and nothing written, when it is too large, unsafe (RDF/XML with a
+    DTD, JSON-LD with a remote @context), unparsable, uses IRIs outside http/https/urn or
+    our namespace wrongly (exit 2), or breaks the SHACL shapes (exit 1). Importing the
+    same file again changes nothing. The graph survives `cgt-graph build`.
+
+    \b
+    Examples:
+      cgt-graph import --partner acme acme-approvals.ttl
+      cgt-graph import --remove acme
+    """
+    from . import partner_import as pi
+
+    location = store_path or paths.store_dir()
+    try:
+        if list_:
+            for graph, n in pi.partner_graphs(_open(store_path)):
+                click.echo(f"{graph}  {n} quads")
+            return
+        if remove_partner:
+            if file or partner:
+                click.echo("error: --remove PARTNER takes no FILE or --partner", err=True)
+                sys.exit(2)
+            n = pi.remove(remove_partner, location)
+            click.echo(f"removed partner {remove_partner}: {n} quads")
+            return
+        if not file or not partner:
+            click.echo("error: give FILE and --partner (or --remove PARTNER, or --list)", err=True)
+            sys.exit(2)
+        report = pi.import_file(file, partner, location, fmt=fmt, max_bytes=max_bytes)
+    except pi.ImportRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        for line in exc.details:
+            click.echo(f"  {line}", err=True)
+        click.echo("nothing was written.", err=True)
+        sys.exit(exc.code)
+    except st.StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+    if report.changed:
+        click.echo(f"imported {file}: {report.triples} triples into <{report.graph}> (sha256 {report.sha256})")
+    else:
+        click.echo(f"already imported {file} (same sha256 {report.sha256}): nothing changed")
 
 
 @main.command()

@@ -50,9 +50,13 @@ def iri(kind: str, key: str) -> URIRef:
 
 
 def graph_iri(file: str) -> URIRef:
-    """data/authorisations/US.yaml -> .../graph/data/authorisations/US"""
+    """data/authorisations/US.yaml -> .../graph/data/authorisations/US
+
+    The first path part is whatever the data folder is called; the IRI always says `data/`,
+    so a build from a copy of data/ elsewhere gives the same graph IRIs (stable across releases).
+    """
     stem = file.rsplit(".", 1)[0]
-    return GRAPH[stem]
+    return GRAPH["data/" + stem.split("/", 1)[-1]]
 
 
 def date_literal(text: Any) -> Literal:

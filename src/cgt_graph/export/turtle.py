@@ -1,4 +1,9 @@
-"""The whole graph (data files and, on request, the ontology) as one RDF graph."""
+"""The whole graph (data files and, on request, the ontology) in an RDF format.
+
+Turtle, N-Triples, N-Quads, TriG and JSON-LD come from the deterministic writers
+(`canonical.py`, `jsonld.py`): the same data gives the same bytes. RDF/XML is
+Oxigraph's serialiser over the same sorted triples.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +11,25 @@ from typing import IO
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store
 
-from ..query import data_graphs
-from ..rdf import ONTOLOGY_GRAPH, PREFIXES
+from . import canonical, jsonld
 
-FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES,
-           "nquads": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "jsonld": RdfFormat.JSON_LD,
-           "rdfxml": RdfFormat.RDF_XML}
+FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
 QUAD_FORMATS = {"nquads", "trig"}
+WRITERS = {"turtle": canonical.turtle, "ntriples": canonical.ntriples, "nquads": canonical.nquads,
+           "trig": canonical.trig, "jsonld": jsonld.jsonld}
 
 
 def write_graph(store: Store, out: IO[bytes], fmt: str = "turtle", ontology: bool = False) -> int:
-    """Write the data graphs (merged, or as named graphs for N-Quads/TriG). Returns triples written."""
-    graphs = [g for g in data_graphs(store) if ontology or g.value != str(ONTOLOGY_GRAPH)]
-    tmp = Store()
-    for g in graphs:
-        target = g if fmt in QUAD_FORMATS else DefaultGraph()
-        quads = [Quad(q.subject, q.predicate, q.object, target)
-                 for q in store.quads_for_pattern(None, None, None, g)]
-        tmp.extend(quads)
-    count = len(tmp)
-    kwargs = {}
-    if fmt not in QUAD_FORMATS:
-        kwargs["from_graph"] = DefaultGraph()
-    if fmt in ("turtle", "trig"):
-        kwargs["prefixes"] = PREFIXES
-    tmp.dump(out, FORMATS[fmt], **kwargs)
-    return count
+    """Write the data graphs (merged, or as named graphs for N-Quads/TriG).
 
+    Returns the statements written: quads for N-Quads/TriG, distinct triples otherwise.
+    """
+    quads = canonical.data_quads(store, ontology=ontology)
+    if fmt in WRITERS:
+        out.write(WRITERS[fmt](quads))
+        return len(quads) if fmt in QUAD_FORMATS else len(canonical.triples_of(quads))
+    triples = canonical.triples_of(quads)
+    tmp = Store()
+    tmp.extend(Quad(s, p, o, DefaultGraph()) for s, p, o in triples)
+    tmp.dump(out, RdfFormat.RDF_XML, from_graph=DefaultGraph())
+    return len(triples)
