@@ -8,18 +8,33 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF as _RDF, RDFS as _RDFS, SKOS as _SKOS, XSD as _XSD
+from rdflib.namespace import DCTERMS as _DCTERMS, PROV as _PROV
 
 from .checks import NOT_CLASSIFIED, Index, end_of_period, parse_date, record_key
 from .load import Node, Record
 
+
+class _Terms(Namespace):
+    """A namespace that makes each term once: `CGT.status` is looked up ~10^6 times at 100x."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = self.term(name)
+        self.__dict__[name] = term
+        return term
+
+
 BASE = "https://w3id.org/cgt-graph/"
-ID = Namespace(BASE + "id/")
-GRAPH = Namespace(BASE + "graph/")
-CGT = Namespace(BASE + "ontology#")
-SCHEMA = Namespace("https://schema.org/")
-WD = Namespace("http://www.wikidata.org/entity/")
+ID = _Terms(BASE + "id/")
+GRAPH = _Terms(BASE + "graph/")
+CGT = _Terms(BASE + "ontology#")
+SCHEMA = _Terms("https://schema.org/")
+WD = _Terms("http://www.wikidata.org/entity/")
+RDF, RDFS, SKOS, XSD = _Terms(str(_RDF)), _Terms(str(_RDFS)), _Terms(str(_SKOS)), _Terms(str(_XSD))
+DCTERMS, PROV = _Terms(str(_DCTERMS)), _Terms(str(_PROV))
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 
 PREFIXES = {
@@ -153,6 +168,26 @@ class _NQuadsEmitter(_Emitter):
         if o is None or o == "":
             return
         self.lines[f"<{s}> <{p}> {nt_term(o)}{self.suffix}"] = None
+
+    def date(self, s: URIRef, p: URIRef, value: Any, sort: bool = False) -> None:
+        """As `_Emitter.date`, without making rdflib literals (same lexical forms)."""
+        if value is None:
+            return
+        text = str(value)
+        parsed = parse_date(text)
+        if parsed is None:  # pragma: no cover - checked before
+            raise ValueError(text)
+        lines, suffix = self.lines, self.suffix
+        lines[f'<{s}> <{p}> "{text}"^^<{_DATE_TYPES[parsed[1]]}>{suffix}'] = None
+        if sort:
+            lines[f'<{s}> <{_SORT_DATE}> "{parsed[0].isoformat()}"^^<{_XSD_DATE}>{suffix}'] = None
+            lines[f'<{s}> <{_PRECISION}> "{parsed[1]}"{suffix}'] = None
+
+
+_XSD_DATE = str(_XSD.date)
+_DATE_TYPES = {"day": _XSD_DATE, "month": str(_XSD.gYearMonth), "year": str(_XSD.gYear)}
+_SORT_DATE = str(CGT.sortDate)
+_PRECISION = str(CGT.datePrecision)
 
 
 def _by_file(records: list[Record]) -> dict[str, list[Record]]:
