@@ -9,8 +9,6 @@ reported as xfail, never hidden, and compared as soon as Virtuoso runs them.
 from __future__ import annotations
 
 import io
-import re
-from collections import Counter
 
 import pytest
 
@@ -27,21 +25,6 @@ VIRTUOSO_LIMITS = {
     "pathway-use-by-agency-year": ("DT001", "YEAR() of an unbound or non-date value is a hard error in "
                                             "Virtuoso, where SPARQL 1.1 leaves the variable unbound"),
 }
-
-
-def norm(value: str | None) -> str | None:
-    """Compare values, not spellings: GROUP_CONCAT order is undefined; numbers by value."""
-    if value is None:
-        return None
-    if ";" in value:
-        return ";".join(sorted(part.strip() for part in value.split(";")))
-    if re.fullmatch(r"-?\d+\.\d+(e-?\d+)?", value, flags=re.I):
-        return repr(round(float(value), 6))
-    return value
-
-
-def rows(rs) -> Counter:
-    return Counter(tuple(norm(v) for v in r) for r in rs)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +50,7 @@ def test_virtuoso_answers_like_oxigraph(name, server, real_oxi):
             pytest.xfail(f"Virtuoso cannot run {name}: {VIRTUOSO_LIMITS[name][1]}")
         raise
     assert cols == ours.columns
-    assert rows(theirs) == rows(ours.rows)
+    assert virtuoso.comparable_rows(theirs) == virtuoso.comparable_rows(ours.rows)
 
 
 def test_the_graph_is_queried_by_name_not_the_system_default(server):

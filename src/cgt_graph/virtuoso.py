@@ -29,7 +29,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections import Counter
 
 INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 GRAPH = "https://w3id.org/cgt-graph/graph/all"
@@ -63,7 +66,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _ini(text: str, workdir: Path, port: int, http_port: int, buffers: int) -> str:
+def _ini(text: str, workdir: Path, port: int, http_port: int, buffers: int, query_timeout: int = 600) -> str:
     """The packaged ini with the database in `workdir`, ports on loopback, limits raised."""
     db = workdir / "db"
 
@@ -77,7 +80,7 @@ def _ini(text: str, workdir: Path, port: int, http_port: int, buffers: int) -> s
     out = setting(out, "NumberOfBuffers", str(buffers))
     out = setting(out, "MaxDirtyBuffers", str(buffers * 3 // 4))
     out = setting(out, "ResultSetMaxRows", "10000000")
-    out = setting(out, "MaxQueryExecutionTime", "600")
+    out = setting(out, "MaxQueryExecutionTime", str(query_timeout))
     out = setting(out, "MaxQueryCostEstimationTime", "600")
     return out
 
@@ -85,7 +88,8 @@ def _ini(text: str, workdir: Path, port: int, http_port: int, buffers: int) -> s
 class Virtuoso:
     """A throw-away Virtuoso on loopback: `with Virtuoso() as v: v.load(nt); v.select(q)`."""
 
-    def __init__(self, workdir: Path | None = None, buffers: int = 170_000, http_port: int | None = None):
+    def __init__(self, workdir: Path | None = None, buffers: int = 170_000, http_port: int | None = None,
+                 query_timeout: int = 600):
         if not available():
             raise VirtuosoError("Virtuoso is not installed (apt-get install virtuoso-opensource)")
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="cgt-virtuoso-")
@@ -93,6 +97,7 @@ class Virtuoso:
         self.port = _free_port()
         self.http_port = http_port or _free_port()
         self.buffers = buffers
+        self.query_timeout = query_timeout
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -102,7 +107,8 @@ class Virtuoso:
     def start(self, timeout: float = 120) -> "Virtuoso":
         (self.workdir / "db").mkdir(parents=True, exist_ok=True)
         ini = self.workdir / "virtuoso.ini"
-        ini.write_text(_ini(INI.read_text(), self.workdir, self.port, self.http_port, self.buffers))
+        ini.write_text(_ini(INI.read_text(), self.workdir, self.port, self.http_port, self.buffers,
+                            self.query_timeout))
         self.log = open(self.workdir / "server.out", "wb")
         self.proc = subprocess.Popen(["virtuoso-t", "-f", "-c", str(ini)], cwd=self.workdir,
                                      stdout=self.log, stderr=subprocess.STDOUT)
@@ -168,7 +174,12 @@ class Virtuoso:
                                               "Content-Type": "application/x-www-form-urlencoded"})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
-                return json.loads(r.read())
+                body = r.read()
+                state = r.headers.get("X-SQL-State")
+                if state:  # an "anytime" answer cut off at MaxQueryExecutionTime: never take it as the answer
+                    raise VirtuosoError(f"partial result ({state}: {r.headers.get('X-SQL-Message', '')}): "
+                                        f"the query passed MaxQueryExecutionTime ({self.query_timeout} s)")
+                return json.loads(body)
         except urllib.error.HTTPError as exc:
             raise VirtuosoError(f"HTTP {exc.code}: {exc.read()[:600].decode(errors='replace')}") from None
 
@@ -182,6 +193,23 @@ class Virtuoso:
         cols = out["head"]["vars"]
         rows = [[b[c]["value"] if c in b else None for c in cols] for b in out["results"]["bindings"]]
         return cols, rows
+
+
+def comparable(value: str | None) -> str | None:
+    """A value as both engines should agree on it: GROUP_CONCAT order is undefined; numbers by value."""
+    if value is None:
+        return None
+    if ";" in value:
+        return ";".join(sorted(part.strip() for part in value.split(";")))
+    if re.fullmatch(r"-?\d+\.\d+(e-?\d+)?", value, flags=re.I):
+        return repr(round(float(value), 6))
+    return value
+
+
+def comparable_rows(rows: list[list[str | None]]) -> "Counter[tuple[str | None, ...]]":
+    from collections import Counter
+
+    return Counter(tuple(comparable(v) for v in r) for r in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
