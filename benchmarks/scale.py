@@ -251,12 +251,12 @@ def plot(results: dict, path: Path) -> None:
         "build end to end": lambda s: s["build"].get("wall_s"),
     }
     for label, get in series.items():
-        pts = [(xi, get(s)) for xi, s in zip(x, sizes) if get(s)]
+        pts = [(xi, get(s)) for xi, s in zip(x, sizes, strict=True) if get(s)]
         if pts:
             a.plot(*zip(*pts), marker="o", label=label)
     mem = {k: (lambda s, k=k: s[k].get("peak_mib")) for k in ("compile", "fast", "pyshacl", "load", "raw", "build")}
     for label, get in mem.items():
-        pts = [(xi, get(s)) for xi, s in zip(x, sizes) if get(s)]
+        pts = [(xi, get(s)) for xi, s in zip(x, sizes, strict=True) if get(s)]
         if pts:
             b.plot(*zip(*pts), marker="o", label=label)
     for ax, title, unit in ((a, "time", "seconds"), (b, "peak memory", "MiB")):

@@ -79,10 +79,10 @@ def main() -> None:
             print(f"{'query':30}{'oxigraph p50':>13}{'p95':>9}{'virtuoso p50':>13}{'p95':>9}  same answers (ms)")
             for name in q.library():
                 text = q.bound_text(name)
-                ot, ours = timed(lambda: q.run(oxi, text), args.runs, args.slow)
+                ot, ours = timed(lambda text=text: q.run(oxi, text), args.runs, args.slow)
                 row: dict = {"oxigraph_p50_ms": pct(ot, 50), "oxigraph_p95_ms": pct(ot, 95), "rows": len(ours.rows)}
                 try:
-                    vt, (cols, theirs) = timed(lambda: v.result(text), args.runs, args.slow)
+                    vt, (cols, theirs) = timed(lambda text=text: v.result(text), args.runs, args.slow)
                     row.update({"virtuoso_p50_ms": pct(vt, 50), "virtuoso_p95_ms": pct(vt, 95),
                                 "same": cols == ours.columns and
                                 virtuoso.comparable_rows(theirs) == virtuoso.comparable_rows(ours.rows)})

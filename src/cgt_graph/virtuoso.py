@@ -162,7 +162,7 @@ class Virtuoso:
         if "0 Rows" not in errors:
             raise VirtuosoError(f"bulk load reported errors: {errors[-800:]}")
         target.unlink()
-        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }}", graph)
+        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graph)
         return int(rows[0]["n"]["value"])
 
     def _get(self, text: str, graph: str | None, timeout: float = 600) -> dict:
