@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -150,53 +148,19 @@ class BuildReport:
 def build(store_path: Path | None = None, data_dir: Path | None = None,
           ontology_dir: Path | None = None, progress: Progress = _quiet, shacl: bool = True,
           validator: str = "auto") -> BuildReport:
-    """Compile, load into a new directory while validating, publish atomically if valid.
-
-    The on-disk load (Rust, without the GIL) runs in a thread beside the SHACL validation,
-    so on two cores the slower of the two is what counts. The new directory is published
-    only when both succeed; on a violation it is removed and nothing is switched.
-    """
+    """Compile, load into a new directory, publish atomically."""
     store_path = store_path or paths.store_dir()
-    data_dir = data_dir or paths.data_dir()
-    ontology_dir = ontology_dir or paths.ontology_dir()
-    if validator not in VALIDATORS:
-        raise ValueError(f"validator must be one of {VALIDATORS}")
-    compiled = compile_data(data_dir, ontology_dir, progress, shacl=False)
+    compiled = compile_data(data_dir, ontology_dir, progress, shacl=shacl, validator=validator)
     timings = dict(compiled.timings)
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
+        t0 = time.perf_counter()
         build_dir = st.new_build_dir(store_path)
         progress(f"loading into {build_dir}")
-        loaded: dict[str, object] = {}
-
-        def load() -> None:
-            t0 = time.perf_counter()
-            try:
-                store = st.bulk_load(build_dir, compiled.nquads)
-                loaded["quads"] = len(store)
-                del store  # close before publishing
-            except BaseException as exc:  # re-raised in the building thread
-                loaded["error"] = exc
-            loaded["time"] = time.perf_counter() - t0
-
-        loader = threading.Thread(target=load, name="cgt-graph-load", daemon=True)
-        loader.start()
-        problems: list[Problem] = []
-        try:
-            if shacl:
-                t2 = time.perf_counter()
-                problems, compiled.validator = validate_nquads(compiled.nquads, ontology_dir, validator, progress,
-                                                               compiled.triples)
-                timings["shacl"] = time.perf_counter() - t2
-        finally:
-            loader.join()
-        if problems or "error" in loaded:
-            shutil.rmtree(build_dir, ignore_errors=True)
-            if "error" in loaded:
-                raise loaded["error"]  # type: ignore[misc]
-            raise DataError(_relocate(problems, data_dir))
-        timings["load"] = float(loaded["time"])  # type: ignore[arg-type]
+        store = st.bulk_load(build_dir, compiled.nquads)
+        quads = len(store)
+        del store  # close before publishing
+        timings["load"] = time.perf_counter() - t0
         st.publish(store_path, build_dir)
     progress(f"published {store_path} -> {build_dir.name}")
-    return BuildReport(store_path, build_dir, compiled.triples, int(loaded["quads"]), timings,  # type: ignore[call-overload]
-                       compiled.validator)
+    return BuildReport(store_path, build_dir, compiled.triples, quads, timings, compiled.validator)
