@@ -327,8 +327,11 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=2))
     plot_path = args.plot or (args.json.with_suffix(".png") if args.json else None)
     if plot_path:
-        plot(results, plot_path)
-        print(f"plot: {plot_path}")
+        try:
+            plot(results, plot_path)
+            print(f"plot: {plot_path}")
+        except ImportError:
+            print("plot: skipped (pip install -e '.[bench]' for matplotlib)")
 
 
 if __name__ == "__main__":
