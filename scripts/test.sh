@@ -3,9 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-if ! command -v rapper >/dev/null; then
+need=""
+command -v rapper >/dev/null || need="$need raptor2-utils"
+command -v virtuoso-t >/dev/null || need="$need virtuoso-opensource"  # tests/test_virtuoso.py (scale-out path)
+if [ -n "$need" ]; then
   $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq raptor2-utils >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
 fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip

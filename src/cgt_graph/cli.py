@@ -27,6 +27,10 @@ store_option = click.option(
 data_option = click.option(
     "--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
     help="Data directory (default: the repository's data/).")
+validator_option = click.option(
+    "--validator", type=click.Choice(["auto", "fast", "pyshacl"]), default="auto", show_default=True,
+    help="SHACL validator: the shapes as SPARQL in Oxigraph (fast), pyshacl (the reference), "
+         "or auto (fast when every shape compiles to SPARQL).")
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
     show_default=True, help="Output format.")
@@ -70,8 +74,9 @@ def main() -> None:
 @main.command()
 @data_option
 @click.option("--no-shacl", is_flag=True, help="Skip SHACL validation (the Python checks still run).")
+@validator_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
-def validate(data_dir: Path | None, no_shacl: bool, quiet: bool) -> None:
+def validate(data_dir: Path | None, no_shacl: bool, validator: str, quiet: bool) -> None:
     """Check data/ against the data model and the SHACL shapes; write nothing.
 
     Exits 0 when the data conforms, 1 with one line per problem, 2 when a file
@@ -81,7 +86,7 @@ def validate(data_dir: Path | None, no_shacl: bool, quiet: bool) -> None:
 
     say = _progress(quiet)
     try:
-        compiled = compile_data(data_dir, progress=say, shacl=not no_shacl)
+        compiled = compile_data(data_dir, progress=say, shacl=not no_shacl, validator=validator)
     except DataError as exc:
         sys.exit(_report_problems(exc))
     click.echo(f"valid: {compiled.triples} triples conform to the data model and shapes.")
@@ -90,8 +95,9 @@ def validate(data_dir: Path | None, no_shacl: bool, quiet: bool) -> None:
 @main.command()
 @store_option
 @data_option
+@validator_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
-def build(store_path: Path | None, data_dir: Path | None, quiet: bool) -> None:
+def build(store_path: Path | None, data_dir: Path | None, validator: str, quiet: bool) -> None:
     """Build data/ into a new store and switch to it atomically.
 
     On any problem nothing is switched: the previous store stays as it was.
@@ -100,7 +106,7 @@ def build(store_path: Path | None, data_dir: Path | None, quiet: bool) -> None:
 
     say = _progress(quiet)
     try:
-        report = do_build(store_path, data_dir, progress=say)
+        report = do_build(store_path, data_dir, progress=say, validator=validator)
     except DataError as exc:
         sys.exit(_report_problems(exc))
     except st.StoreError as exc:

@@ -1,0 +1,171 @@
+"""One step of the scale benchmark, run in its own process so its peak memory is its own.
+
+Usage: python benchmarks/scale_steps.py STEP ARGS...  (prints one JSON object)
+
+  compile DATA OUT.nq OUT.nt     parse + checks, RDF (N-Quads with the ontology; N-Triples of the data)
+  fast NQ                        the shapes as SPARQL in an in-memory Oxigraph store
+  pyshacl NQ                     rdflib parse + pyshacl (the reference)
+  load NQ DIR                    what `cgt-graph build` does to load: bulk_load, flush, optimize
+  raw NT DIR                     the floor: pyoxigraph Store(DIR).bulk_load of the same N-Triples
+  queries STORE RUNS SLOW        p50/p95 of every library query on the in-memory snapshot
+  serve STORE CLIENTS SECONDS    endpoint requests/s (8 keep-alive clients) for a look-up and a GROUP BY
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _emit(out: dict) -> None:
+    print(json.dumps(out))
+
+
+def compile_step(data: str, nq: str, nt: str) -> None:
+    from cgt_graph import paths
+    from cgt_graph.build import compile_data, ontology_nquads
+
+    t0 = time.perf_counter()
+    c = compile_data(Path(data), shacl=False)
+    total = time.perf_counter() - t0
+    Path(nq).write_bytes(c.nquads)
+    onto = len(ontology_nquads(paths.ontology_dir()).splitlines())
+    with open(nt, "wb") as fh:  # the data triples alone, N-Triples (drop the graph name)
+        lines = c.nquads.splitlines(keepends=True)
+        for line in lines[:c.triples]:
+            fh.write(line[:line.rindex(b" <")] + b" .\n")
+    _emit({"parse_s": c.timings["parse"], "rdf_s": c.timings["rdf"], "total_s": total,
+           "triples": c.triples, "ontology_triples": onto})
+
+
+def fast_step(nq: str) -> None:
+    from pyoxigraph import RdfFormat, Store
+
+    from cgt_graph import paths
+    from cgt_graph.shacl_sparql import sparql_violations
+    from cgt_graph.validate import load_shapes
+
+    t0 = time.perf_counter()
+    store = Store()
+    store.bulk_load(path=nq, format=RdfFormat.N_QUADS)
+    t_load = time.perf_counter() - t0
+    slowest: list[tuple[float, str]] = []
+    t1 = time.perf_counter()
+    found = sparql_violations(store, load_shapes(paths.ontology_dir()),
+                              on_check=lambda c, s: slowest.append((s, c.query)))
+    t_check = time.perf_counter() - t1
+    slowest.sort(reverse=True)
+    _emit({"load_s": t_load, "checks_s": t_check, "total_s": t_load + t_check, "violations": len(found),
+           "checks": len(slowest), "slowest": [{"s": s, "query": q[:160]} for s, q in slowest[:3]]})
+
+
+def pyshacl_step(nq: str) -> None:
+    from rdflib import Dataset, Graph
+
+    from cgt_graph import paths
+    from cgt_graph.validate import load_shapes, pyshacl_violations
+
+    t0 = time.perf_counter()
+    ds = Dataset()
+    ds.parse(nq, format="nquads")
+    flat = Graph()
+    for g in ds.graphs():
+        for t in g:
+            flat.add(t)
+    del ds
+    t_parse = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    found = pyshacl_violations(flat, load_shapes(paths.ontology_dir()))
+    t_val = time.perf_counter() - t1
+    _emit({"parse_s": t_parse, "validate_s": t_val, "total_s": t_parse + t_val, "violations": len(found)})
+
+
+def load_step(nq: str, directory: str) -> None:
+    from cgt_graph import store as st
+
+    data = Path(nq).read_bytes()
+    t0 = time.perf_counter()
+    store = st.bulk_load(Path(directory), data)
+    n = len(store)
+    _emit({"total_s": time.perf_counter() - t0, "quads": n})
+
+
+def raw_step(nt: str, directory: str) -> None:
+    from pyoxigraph import RdfFormat, Store
+
+    t0 = time.perf_counter()
+    store = Store(directory)
+    store.bulk_load(path=nt, format=RdfFormat.N_TRIPLES)
+    t = time.perf_counter() - t0
+    _emit({"total_s": t, "triples": len(store)})
+
+
+def queries_step(store_path: str, runs: str, slow: str) -> None:
+    sys.path.insert(0, str(HERE))
+    from queries import pct  # benchmarks/queries.py
+
+    from cgt_graph import query as q
+    from cgt_graph.store import open_snapshot
+
+    t0 = time.perf_counter()
+    store = open_snapshot(Path(store_path))  # what the endpoint's workers and the explorer hold
+    out: dict = {"snapshot_s": time.perf_counter() - t0, "queries": {}}
+    for name in q.library():
+        text = q.bound_text(name)
+        t = time.perf_counter()
+        rows = len(q.run(store, text).rows)
+        first = time.perf_counter() - t
+        times = [first * 1000]
+        n = 1 if first > float(slow) else int(runs)
+        for _ in range(n - 1):
+            t = time.perf_counter()
+            q.run(store, text)
+            times.append((time.perf_counter() - t) * 1000)
+        out["queries"][name] = {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95), "runs": len(times), "rows": rows}
+    _emit(out)
+
+
+def serve_step(store_path: str, clients: str, seconds: str) -> None:
+    import http.client
+    import socket
+    import subprocess
+
+    sys.path.insert(0, str(HERE))
+    from queries import LOOKUP, free_port, http_query, throughput
+
+    from cgt_graph import query as q
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", "import sys; from cgt_graph.cli import main; sys.exit(main())",
+                               "serve", "--port", str(port), "--workers", "2", "--timeout", "120",
+                               "--store", store_path], stderr=subprocess.DEVNULL)
+    out: dict = {}
+    try:
+        t0 = time.perf_counter()
+        for _ in range(6000):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        out["start_s"] = time.perf_counter() - t0
+        for label, text in (("lookup", LOOKUP), ("group_by", q.bound_text("counts-by-jurisdiction"))):
+            def factory(text: str = text):
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                return lambda: http_query(c, text)
+            out[f"{label}_rps"] = throughput(factory, int(clients), float(seconds))
+    finally:
+        server.terminate()
+        server.wait(10)
+    _emit(out)
+
+
+STEPS = {"compile": compile_step, "fast": fast_step, "pyshacl": pyshacl_step, "load": load_step,
+         "raw": raw_step, "queries": queries_step, "serve": serve_step}
+
+if __name__ == "__main__":
+    STEPS[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,234 @@
+"""The scalable build path gives the same results as the reference path:
+
+- the direct N-Quads emitter writes exactly the quads the rdflib emitter makes;
+- the shapes run as SPARQL in Oxigraph report the same violations (focus node, path,
+  constraint component, value) as pyshacl, on the shapes' examples and on the fixture
+  graph with errors injected for every constraint component the shapes use;
+- a build that fails validation publishes nothing, with either validator;
+- the synthetic generator scales record counts in proportion, fractional multiples too.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse, serialize
+from rdflib import Dataset, Graph
+
+from cgt_graph import paths
+from cgt_graph import store as st
+from cgt_graph.build import build, compile_data, ontology_nquads
+from cgt_graph.checks import Index
+from cgt_graph.load import DataError, load_records
+from cgt_graph.rdf import graph_iri, record_graphs, record_nquads
+from cgt_graph.shacl_sparql import Unsupported, compile_shapes, locate_in_store, sparql_violations
+from cgt_graph.synth import generate
+from cgt_graph.validate import graph_lookup, load_shapes, problems_from, pyshacl_violations
+
+from .conftest import FIXTURE_DATA, REAL_DATA
+
+CGT = "https://w3id.org/cgt-graph/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PROV = "http://www.w3.org/ns/prov#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return load_shapes(paths.ontology_dir())
+
+
+# --- the emitter ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data", [FIXTURE_DATA, REAL_DATA], ids=["fixture", "real"])
+def test_nquads_emitter_gives_the_rdflib_emitters_quads(data):
+    records, problems = load_records(data)
+    assert not problems
+    idx = Index(records)
+    ds = Dataset()
+    for file, g in record_graphs(records, idx):
+        ctx = ds.graph(graph_iri(file))
+        for t in g:
+            ctx.add(t)
+    reference = set(parse(ds.serialize(format="nquads", encoding="utf-8"), format=RdfFormat.N_QUADS))
+    lines = [line for _, file_lines in record_nquads(records, idx) for line in file_lines]
+    ours = set(parse("".join(lines).encode(), format=RdfFormat.N_QUADS))
+    assert len(lines) == len(ours)  # no duplicate lines: the count is the graph's size
+    assert ours == reference, (sorted(map(str, ours - reference))[:5], sorted(map(str, reference - ours))[:5])
+
+
+def test_compiled_nquads_hold_the_data_and_the_ontology():
+    compiled = compile_data(FIXTURE_DATA, shacl=False)
+    quads = list(parse(compiled.nquads, format=RdfFormat.N_QUADS))
+    onto = list(parse(ontology_nquads(paths.ontology_dir()), format=RdfFormat.N_QUADS))
+    assert len(quads) == compiled.triples + len(onto)
+    assert sum(len(g) for g in compiled.dataset.graphs()) == compiled.triples + len(onto)  # rdflib view
+
+
+# --- the validators agree ---------------------------------------------------------------
+
+def _both(store: Store, shapes: Graph):
+    fast = sparql_violations(store, shapes)
+    flat = Graph()
+    ds = Dataset()
+    ds.parse(data=serialize(store.quads_for_pattern(None, None, None, None), format=RdfFormat.N_QUADS),
+             format="nquads")
+    for ctx in ds.graphs():
+        for t in ctx:
+            flat.add(t)
+    ref = pyshacl_violations(flat, shapes)
+    return fast, ref, flat
+
+
+def test_every_shape_compiles_to_sparql(shapes):
+    checks = compile_shapes(shapes)
+    assert len(checks) > 50
+
+
+def test_unsupported_shapes_are_refused_not_skipped():
+    g = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:qualifiedMinCount 1 ] .
+    """, format="turtle")
+    with pytest.raises(Unsupported):
+        compile_shapes(g)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "shapes").glob("*/*.ttl")), ids=lambda p: p.stem)
+def test_fast_validator_agrees_with_pyshacl_on_the_shape_examples(path, shapes):
+    store = Store()
+    store.load(path=str(path), format=RdfFormat.TURTLE)
+    store.load(path=str(paths.ontology_dir() / "cgt.ttl"), format=RdfFormat.TURTLE)
+    fast, ref, _ = _both(store, shapes)
+    assert {v.key for v in fast} == {v.key for v in ref}
+    assert bool(fast) == (path.parent.name == "invalid")
+
+
+def _first(store: Store, cls: str) -> tuple[NamedNode, object]:
+    """The first instance of a class (by IRI) and the graph that types it."""
+    quads = sorted(store.quads_for_pattern(None, RDF_TYPE, NamedNode(cls), None), key=lambda q: q.subject.value)
+    return quads[0].subject, quads[0].graph_name
+
+
+def _set(store: Store, s, p: str, o=None, add: bool = False) -> None:
+    """Replace (or, with add, add to) the values of s p."""
+    graph = _first_graph(store, s)
+    if not add:
+        for q in list(store.quads_for_pattern(s, NamedNode(p), None, None)):
+            store.remove(q)
+    if o is not None:
+        store.add(Quad(s, NamedNode(p), o, graph))
+
+
+def _first_graph(store: Store, s):
+    return next(iter(store.quads_for_pattern(s, None, None, None))).graph_name
+
+
+def _inject(store: Store) -> None:
+    """One or more errors for every constraint component the shapes use."""
+    auth, _ = _first(store, CGT + "MarketingAuthorisation")
+    auths = sorted({q.subject.value for q in store.quads_for_pattern(None, RDF_TYPE, NamedNode(CGT + "MarketingAuthorisation"), None)})
+    a2, a3, a4 = (NamedNode(a) for a in auths[1:4])
+    _set(store, auth, PROV + "wasDerivedFrom")  # MinCount (sourced)
+    _set(store, auth, CGT + "holderName", Literal("Second Holder"), add=True)  # MaxCount
+    _set(store, auth, CGT + "status", NamedNode(CGT + "lapsed"))  # In
+    _set(store, a2, CGT + "decisionDate", Literal("March 2018"))  # Or (plain string)
+    _set(store, a3, CGT + "decisionDate", Literal("2018-02-30", datatype=NamedNode(XSD + "date")))  # Or (ill-formed)
+    _set(store, a3, CGT + "classification", NamedNode(CGT + "authorised"))  # Or (neither class nor value)
+    _set(store, a4, CGT + "decidedBy", NamedNode("https://w3id.org/cgt-graph/id/jurisdiction/US"))  # Class
+    _set(store, a4, CGT + "indication", Literal("x", language="en"))  # Datatype (langString)
+    _set(store, a4, CGT + "sortDate", Literal("2018"))  # Datatype (plain)
+    src, _ = _first(store, CGT + "Source")
+    _set(store, src, CGT + "evidenceLevel", NamedNode(CGT + "rumour"))  # In
+    _set(store, src, "https://schema.org/url", Literal("ftp://example.org/x", datatype=NamedNode(XSD + "anyURI")))  # Pattern
+    cit, _ = _first(store, CGT + "Citation")
+    _set(store, cit, CGT + "quote", Literal("ab"))  # MinLength
+    jur, _ = _first(store, CGT + "Jurisdiction")
+    _set(store, jur, SKOS + "notation", Literal("USA"))  # Pattern
+    claim, _ = _first(store, CGT + "Claim")
+    _set(store, claim, CGT + "claimedValue", Literal("-1", datatype=NamedNode(XSD + "integer")))  # MinInclusive
+    mod, _ = _first(store, CGT + "Modality")
+    _set(store, mod, SKOS + "prefLabel", Literal("Another label", language="en"), add=True)  # UniqueLang
+    _set(store, mod, SKOS + "inScheme")  # HasValue
+    prod, _ = _first(store, CGT + "MedicinalProduct")
+    _set(store, prod, CGT + "wikidata", Literal("Q42"))  # NodeKind + Pattern
+    for q in list(store.quads_for_pattern(None, NamedNode(CGT + "product"), prod, None)):
+        store.remove(q)  # inverse path: a product without authorisations or designations
+
+
+def test_fast_validator_agrees_with_pyshacl_on_injected_errors(shapes):
+    compiled = compile_data(FIXTURE_DATA, shacl=False)
+    store = Store()
+    store.bulk_load(compiled.nquads, format=RdfFormat.N_QUADS)
+    assert sparql_violations(store, shapes) == []
+    _inject(store)
+    fast, ref, flat = _both(store, shapes)
+    components = {v.component for v in ref}
+    assert components >= {
+        "MinCountConstraintComponent", "MaxCountConstraintComponent", "InConstraintComponent",
+        "OrConstraintComponent", "ClassConstraintComponent", "DatatypeConstraintComponent",
+        "PatternConstraintComponent", "MinLengthConstraintComponent", "MinInclusiveConstraintComponent",
+        "UniqueLangConstraintComponent", "HasValueConstraintComponent", "NodeKindConstraintComponent",
+    }, components
+    assert {v.key for v in fast} == {v.key for v in ref}
+    # and the curator sees the same located lines (file:line (record): [rule] ...)
+    ours = problems_from(fast, locate_in_store(store))
+    theirs = problems_from(ref, graph_lookup(flat))
+    assert sorted((p.file, p.line or 0, p.record or "", p.rule) for p in ours) == \
+        sorted((p.file, p.line or 0, p.record or "", p.rule) for p in theirs)
+    assert all(p.file.startswith("data/") and p.line for p in ours if not p.message.startswith("<")), ours
+
+
+@pytest.mark.parametrize("validator", ["fast", "pyshacl"])
+def test_a_shacl_failure_publishes_nothing(validator, tmp_path):
+    """A stricter shape (every product needs a developer) fails the fixture; the store stays as it was."""
+    onto = tmp_path / "ontology"
+    shutil.copytree(paths.ontology_dir(), onto)
+    with open(onto / "shapes.ttl", "a", encoding="utf-8") as fh:
+        fh.write("cgtsh:InnRequired a sh:NodeShape ; sh:targetClass cgt:MedicinalProduct ;\n"
+                 "    sh:property [ sh:path cgt:developer ; sh:minCount 1 ; sh:message \"needs a developer\" ] .\n")
+    store = tmp_path / "store"
+    build(store, FIXTURE_DATA)
+    before = st.current_build(store)
+    with pytest.raises(DataError) as err:
+        build(store, FIXTURE_DATA, onto, validator=validator)
+    problems = err.value.problems
+    assert problems and all(p.rule == "shacl:MinCountConstraintComponent" for p in problems)
+    assert all("products/" in p.file and p.line and p.record for p in problems), problems
+    assert "needs a developer" in str(err.value)
+    assert st.current_build(store) == before
+
+
+# --- the synthetic generator ------------------------------------------------------------
+
+def _count(data: Path) -> dict[str, int]:
+    records, problems = load_records(data)
+    assert not problems
+    out: dict[str, int] = {}
+    for r in records:
+        out[r.kind] = out.get(r.kind, 0) + 1
+    return out
+
+
+@pytest.mark.parametrize("multiple", [3, 2.5])
+def test_synthetic_data_scales_in_proportion_and_builds(multiple, tmp_path):
+    base = _count(FIXTURE_DATA)
+    out = tmp_path / "data"
+    generate(FIXTURE_DATA, out, multiple)
+    got = _count(out)
+    for kind in ("product", "authorisation", "designation"):
+        assert abs(got[kind] - base[kind] * multiple) <= 1, (kind, got[kind], base[kind])
+    for kind in ("jurisdiction", "agency", "pathway", "class", "policy", "claim", "modality"):
+        assert got.get(kind) == base.get(kind), kind
+    report = build(tmp_path / "store", out)  # passes every check and the shapes
+    base_triples = compile_data(FIXTURE_DATA, shacl=False).triples
+    assert report.triples > base_triples
+
+
+def test_the_real_data_conforms_for_both_validators():
+    """pyshacl stays the reference: the real data passes it as it passes the SPARQL validator."""
+    assert compile_data(REAL_DATA, validator="pyshacl").validator == "pyshacl"
+    assert compile_data(REAL_DATA, validator="auto").validator == "fast"
