@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cgt_graph.ui import common, compare, downloads, graph, pathways, product, search, sparql
+from cgt_graph.ui import common, compare, downloads, graph, network, pathways, product, search, sparql
 
 st.set_page_config(page_title="cgt-graph explorer", layout="wide")
 
 RENDER = {"Search": search.render, "Product": product.render, "Compare jurisdictions": compare.render,
-          "Pathways and classes": pathways.render, "Graph": graph.render, "SPARQL": sparql.render,
+          "Pathways and classes": pathways.render, "Network": network.render, "Graph": graph.render, "SPARQL": sparql.render,
           "Downloads": downloads.render}
 
 common.store()  # open (or build) once, before the first page needs it

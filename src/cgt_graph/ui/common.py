@@ -14,7 +14,7 @@ from ..export import table as table_export
 from ..export import turtle as turtle_export
 from ..query import run_named
 
-PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Graph", "SPARQL", "Downloads"]
+PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Network", "Graph", "SPARQL", "Downloads"]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
 
 

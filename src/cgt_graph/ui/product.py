@@ -11,7 +11,7 @@ from . import common, graph as graph_page
 
 DECISION_COLUMNS = ["jurisdiction", "decision_date", "agency", "brand_name", "status", "classification", "pathways",
                     "holder", "indication"]
-FACT_COLUMNS = ["fact", "record", "jurisdiction", "source_title", "publisher", "url", "evidence", "confidence", "quote"]
+FACT_COLUMNS = ["fact", "record", "jurisdiction", "url", "evidence", "confidence", "source_title", "publisher", "quote"]
 
 
 def render() -> None:

@@ -42,7 +42,10 @@ def render() -> None:
     # the editor's key follows the example, so a new example remounts it with the new text
     resp = code_editor(st.session_state["sparql_text"], lang="sparql", height=[12, 30], response_mode="debounce",
                        key=f"editor-{st.session_state['sparql_example']}",
-                       options={"wrap": True, "showLineNumbers": True})
+                       options={"wrap": True, "showLineNumbers": True},
+                       # Ace's own textmate theme: the component's streamlit_* themes @import a web font
+                       # from fonts.googleapis.com, and the explorer makes no request off the machine
+                       props={"theme": "textmate"})
     if isinstance(resp, dict) and resp.get("text") and resp.get("id") != st.session_state.get("sparql_resp_id"):
         st.session_state["sparql_resp_id"] = resp.get("id")
         st.session_state["sparql_text"] = resp["text"]

@@ -1,0 +1,223 @@
+"""Drive the explorer in a real browser (Debian's Chromium through Playwright).
+
+Shared by tests/test_browser.py (which asserts what a user sees) and benchmarks/explorer.py
+(which prints the timings). Never `playwright install`: the browser is /usr/bin/chromium,
+installed by scripts/test.sh from Debian.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(store: Path, log: Path, timeout: float = 90) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port over `store`; yields the base URL once
+    /_stcore/health answers ok."""
+    port = free_port()
+    env = {**os.environ, "CGT_GRAPH_STORE": str(store)}
+    exe = Path(sys.executable).parent / "streamlit"
+    cmd = [str(exe), "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
+                try:
+                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                        if r.read().strip() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("streamlit did not answer /_stcore/health in time")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@dataclass
+class Browser:
+    """A Chromium page whose every request is checked: non-loopback hosts are refused and recorded."""
+
+    page: object
+    outside: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def browser(width: int = 1500, height: int = 1000) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = b.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            box = Browser(page)
+
+            def route(r):
+                host = urlsplit(r.request.url).hostname or ""
+                if r.request.url.startswith(("data:", "blob:", "about:")) or host in LOOPBACK:
+                    r.continue_()
+                else:
+                    box.outside.append(r.request.url)
+                    r.abort()
+            context.route("**/*", route)
+            page.on("dialog", lambda d: (box.dialogs.append(d.message), d.dismiss()))
+            page.on("pageerror", lambda e: box.errors.append(str(e)))
+            yield box
+        finally:
+            b.close()
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Until Streamlit has finished the current run (its status widget says 'Running…' meanwhile)."""
+    page.wait_for_timeout(150)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def click_page(page, name: str) -> None:
+    page.locator('[data-testid="stSidebar"] label').filter(has_text=name).first.click()
+
+
+def pick(page, label: str, text: str) -> None:
+    """Choose an option in the selectbox labelled `label` by typing `text`."""
+    box = page.get_by_label(label, exact=False).first
+    box.click()
+    page.keyboard.type(text)
+    page.get_by_role("option").filter(has_text=text).first.click()
+
+
+def cy_nodes(page) -> int:
+    """Number of nodes drawn by the Cytoscape component (-1 while it is not there yet)."""
+    for frame in page.frames:
+        try:
+            n = frame.evaluate("() => { const e = document.getElementById('cy'); const cy = e && e._cyreg && e._cyreg.cy;"
+                               " return cy ? cy.nodes().length : -1 }")
+        except Exception:  # noqa: BLE001 - frames come and go while Streamlit reruns
+            continue
+        if n >= 0:
+            return n
+    return -1
+
+
+def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[str, float]:
+    """The user's path: search "CAR-T", open Kymriah, its sources, a SPARQL example, the graph
+    (a product's neighbourhood, then the whole graph), Compare, Pathways, Downloads. Saves a
+    screenshot per page in `shots`; returns seconds per step."""
+    page = box.page
+    shots.mkdir(parents=True, exist_ok=True)
+    t: dict[str, float] = {}
+
+    start = time.perf_counter()
+    page.goto(url)
+    page.get_by_text("authorisations of", exact=False).first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+    t["first_meaningful_paint"] = time.perf_counter() - start
+    wait_idle(page)
+
+    start = time.perf_counter()
+    search = page.get_by_placeholder("brand, nonproprietary name", exact=False)
+    search.fill("CAR-T")
+    search.press("Enter")
+    page.get_by_text("authorisations of", exact=False).filter(has_not_text=" of 95 products").first.wait_for()
+    wait_idle(page)
+    t["search_car_t"] = time.perf_counter() - start
+    page.screenshot(path=str(shots / "search-car-t.png"), full_page=False)
+
+    pick(page, "Open a product from these results", "Kymriah")
+    wait_idle(page)
+    start = time.perf_counter()
+    page.get_by_role("button", name="Open product page").click()
+    page.get_by_text("Sources: every fact", exact=False).wait_for()
+    wait_idle(page)
+    t["open_product"] = time.perf_counter() - start
+    page.get_by_text("Sources: every fact", exact=False).scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "product-kymriah.png"), full_page=True)
+
+    start = time.perf_counter()
+    click_page(page, "SPARQL")
+    page.get_by_role("button", name="Run query").wait_for()
+    wait_idle(page)
+    t["open_sparql"] = time.perf_counter() - start
+    start = time.perf_counter()
+    page.get_by_role("button", name="Run query").click()
+    page.get_by_text(" rows", exact=False).first.wait_for()
+    wait_idle(page)
+    t["run_sparql_example"] = time.perf_counter() - start
+    page.screenshot(path=str(shots / "sparql.png"), full_page=True)
+
+    start = time.perf_counter()
+    click_page(page, "Graph")
+    page.wait_for_function("() => true")
+    deadline = time.monotonic() + 60
+    while cy_nodes(page) <= 0 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    wait_idle(page)
+    t["graph_neighbourhood"] = time.perf_counter() - start
+    page.wait_for_timeout(700)
+    page.screenshot(path=str(shots / "graph-neighbourhood.png"), full_page=False)
+
+    if whole_graph:
+        start = time.perf_counter()
+        page.get_by_text("Whole graph", exact=True).click()
+        caption = page.get_by_text(" nodes. Click a node", exact=False).first
+        deadline = time.monotonic() + 120
+        expected = -2
+        while time.monotonic() < deadline:
+            try:
+                expected = int(caption.inner_text(timeout=1000).split()[0])
+            except Exception:  # noqa: BLE001 - the caption is being redrawn
+                pass
+            if expected > 100 and cy_nodes(page) == expected:
+                break
+            page.wait_for_timeout(100)
+        t["graph_whole"] = time.perf_counter() - start
+        t["graph_whole_nodes"] = float(expected)
+        page.wait_for_timeout(700)
+        page.screenshot(path=str(shots / "graph-whole.png"), full_page=False)
+
+    for name, slug in [("Compare jurisdictions", "compare"), ("Pathways and classes", "pathways"),
+                       ("Downloads", "downloads")]:
+        start = time.perf_counter()
+        click_page(page, name)
+        page.get_by_role("heading", name=name).wait_for()
+        wait_idle(page)
+        t[f"open_{slug}"] = time.perf_counter() - start
+        page.wait_for_timeout(500)  # charts draw after the run ends
+        page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
+    return t
