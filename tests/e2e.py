@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -75,6 +76,7 @@ class Browser:
     page: object
     outside: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    seen: dict[str, object] = field(default_factory=dict)  # what the walk saw, for the test to check
     errors: list[str] = field(default_factory=list)
 
 
@@ -135,6 +137,16 @@ def cy_nodes(page) -> int:
     return -1
 
 
+def tall(page, path: Path, height: int = 2400) -> None:
+    """A screenshot of a whole page: Streamlit scrolls inside its own container, so the
+    window is made tall for the picture."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
 def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[str, float]:
     """The user's path: search "CAR-T", open Kymriah, its sources, a SPARQL example, the graph
     (a product's neighbourhood, then the whole graph), Compare, Pathways, Downloads. Saves a
@@ -157,7 +169,10 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     page.get_by_text("authorisations of", exact=False).filter(has_not_text=" of 95 products").first.wait_for()
     wait_idle(page)
     t["search_car_t"] = time.perf_counter() - start
-    page.screenshot(path=str(shots / "search-car-t.png"), full_page=False)
+    page.screenshot(path=str(shots / "search-car-t.png"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download these rows (CSV)").click()
+    box.seen["search_csv"] = Path(download.value.path()).read_text(encoding="utf-8")
 
     pick(page, "Open a product from these results", "Kymriah")
     wait_idle(page)
@@ -166,8 +181,12 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     page.get_by_text("Sources: every fact", exact=False).wait_for()
     wait_idle(page)
     t["open_product"] = time.perf_counter() - start
-    page.get_by_text("Sources: every fact", exact=False).scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / "product-kymriah.png"), full_page=True)
+    box.seen["product_heading"] = page.locator("h3").first.inner_text()
+    page.get_by_text("Source links (", exact=False).click()
+    links = page.locator('[data-testid="stExpander"] a[href^="http"]')
+    links.first.wait_for()
+    box.seen["source_links"] = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    tall(page, shots / "product-kymriah.png")
 
     start = time.perf_counter()
     click_page(page, "SPARQL")
@@ -176,10 +195,11 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     t["open_sparql"] = time.perf_counter() - start
     start = time.perf_counter()
     page.get_by_role("button", name="Run query").click()
-    page.get_by_text(" rows", exact=False).first.wait_for()
+    page.get_by_text(re.compile(r"^\d+ rows$")).first.wait_for()
     wait_idle(page)
     t["run_sparql_example"] = time.perf_counter() - start
-    page.screenshot(path=str(shots / "sparql.png"), full_page=True)
+    box.seen["sparql_rows"] = page.get_by_text(re.compile(r"^\d+ rows$")).first.inner_text()
+    tall(page, shots / "sparql.png", 1300)
 
     start = time.perf_counter()
     click_page(page, "Graph")
@@ -189,8 +209,9 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         page.wait_for_timeout(100)
     wait_idle(page)
     t["graph_neighbourhood"] = time.perf_counter() - start
+    box.seen["graph_neighbourhood_nodes"] = cy_nodes(page)
     page.wait_for_timeout(700)
-    page.screenshot(path=str(shots / "graph-neighbourhood.png"), full_page=False)
+    tall(page, shots / "graph-neighbourhood.png", 1300)
 
     if whole_graph:
         start = time.perf_counter()
@@ -208,8 +229,9 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
             page.wait_for_timeout(100)
         t["graph_whole"] = time.perf_counter() - start
         t["graph_whole_nodes"] = float(expected)
+        box.seen["graph_whole_nodes"] = cy_nodes(page)
         page.wait_for_timeout(700)
-        page.screenshot(path=str(shots / "graph-whole.png"), full_page=False)
+        tall(page, shots / "graph-whole.png", 1300)
 
     for name, slug in [("Compare jurisdictions", "compare"), ("Pathways and classes", "pathways"),
                        ("Downloads", "downloads")]:
@@ -219,5 +241,5 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         wait_idle(page)
         t[f"open_{slug}"] = time.perf_counter() - start
         page.wait_for_timeout(500)  # charts draw after the run ends
-        page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
+        tall(page, shots / f"{slug}.png")
     return t

@@ -23,6 +23,14 @@ def md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text or "")
 
 
+def link(title: str, url: str) -> str:
+    """A markdown link to an http(s) URL with escaped text; anything else is shown as text."""
+    if not re.match(r"^https?://[^\s]+$", url or ""):
+        return md(f"{title} ({url})")
+    safe = url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    return f"[{md(title)}]({safe})"
+
+
 def say(text: str) -> None:
     st.markdown(md(text))
 

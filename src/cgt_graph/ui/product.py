@@ -64,6 +64,13 @@ def render() -> None:
     st.dataframe(common.frame(facts, FACT_COLUMNS), hide_index=True, width="stretch", key="facts",
                  column_config={"url": st.column_config.LinkColumn("source link"),
                                 "quote": st.column_config.TextColumn("quote", width="large")})
+    sources: dict[str, dict[str, str]] = {}
+    for f in facts:
+        sources.setdefault(f["url"], f)
+    with st.expander(f"Source links ({len(sources)})", expanded=False):
+        for url, f in sorted(sources.items(), key=lambda kv: (kv[1]["evidence"] != "official", kv[1]["publisher"])):
+            st.markdown(f"- {common.link(f['source_title'], url)} — {common.md(f['publisher'])} · "
+                        f"{common.md(f['evidence'])}")
     st.download_button("Download these sources (CSV)", explore.to_csv(facts, FACT_COLUMNS),
                        file_name=f"{pid}-sources.csv", mime="text/csv", key="download_facts")
 
