@@ -7,6 +7,11 @@ if ! command -v rapper >/dev/null; then
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq raptor2-utils >/dev/null
 fi
+# the browser test drives Debian's Chromium through Playwright (never `playwright install`)
+if [ ! -x /usr/bin/chromium ]; then
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[test]'
