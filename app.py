@@ -26,3 +26,4 @@ with st.sidebar:
     page = st.radio("Page", common.PAGES, key="page")
 st.header(page)
 RENDER[page]()
+sparql.prestart()  # after the page is drawn: the SPARQL worker starts while the user reads

@@ -66,6 +66,17 @@ def neighbourhood(g: nx.MultiDiGraph, seeds: Iterable[str], types: Iterable[str]
     return out
 
 
+def product_neighbourhood(g: nx.MultiDiGraph, product_id: str, types: Iterable[str] | None = None) -> set[str]:
+    """The product, its authorisations and designations (and whatever else links to it), and
+    what those link to: agencies, pathways, classes, jurisdictions."""
+    types = list(types) if types is not None else DEFAULT_TYPES
+    seed = product_node(product_id)
+    first = neighbourhood(g, [seed], types)
+    second = [n for n in first if g.nodes[n]["type"] in ("MarketingAuthorisation", "Designation")]
+    keep = [t for t in ("RegulatoryBody", "Pathway", "RegulatoryClass", "Jurisdiction") if t in types]
+    return first | neighbourhood(g, second, keep)
+
+
 def of_types(g: nx.MultiDiGraph, types: Iterable[str]) -> set[str]:
     allowed = set(types)
     return {n for n, d in g.nodes(data=True) if d["type"] in allowed}
@@ -78,7 +89,7 @@ def layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.0) -> di
         return {}
     n = sub.number_of_nodes()
     pos = nx.spring_layout(sub, seed=7, iterations=50 if n < 400 else 30, k=None)
-    scale = size * max(1.0, (n / 60) ** 0.5)
+    scale = size * max(1.0, n ** 0.5) / 6  # about 100 px between neighbours: labels stay readable
     return {k: (float(x) * scale, float(y) * scale) for k, (x, y) in pos.items()}
 
 

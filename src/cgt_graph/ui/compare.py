@@ -16,7 +16,8 @@ def render() -> None:
     st.caption("Distinct products authorised in each jurisdiction, by the product's own modality.")
     matrix = common.frame(explore.modality_matrix(rows))
     matrix["products"] = matrix["products"].astype(int)
-    base = alt.Chart(matrix).encode(x=alt.X("jurisdiction:N", title=None), y=alt.Y("modality:N", title=None))
+    base = alt.Chart(matrix).encode(x=alt.X("jurisdiction:N", title=None), y=alt.Y("modality:N", title=None,
+                                                                          axis=alt.Axis(labelLimit=300)))
     heat = base.mark_rect().encode(color=alt.Color("products:Q", scale=alt.Scale(scheme="blues")),
                                    tooltip=["modality", "jurisdiction", "products"])
     st.altair_chart(heat + base.mark_text().encode(text="products:Q"), width="stretch")

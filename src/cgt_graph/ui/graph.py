@@ -66,7 +66,7 @@ def render() -> None:
     seed = graphview.product_node(pid)
     if st.session_state.get("graph_seed") != seed:  # a new start: reset what was expanded
         st.session_state["graph_seed"] = seed
-        st.session_state["graph_nodes"] = sorted(graphview.neighbourhood(g, [seed], types))
+        st.session_state["graph_nodes"] = sorted(graphview.product_neighbourhood(g, pid, types))
         st.session_state["graph_selected"] = seed
     if mode == "Whole graph":
         nodes = graphview.of_types(g, types)

@@ -13,7 +13,11 @@ def render() -> None:
     pws = common.cached("pathways")
     by_id = {p["pathway_id"]: p for p in pws}
     st.markdown("#### Expedited pathways and designations")
-    pid = st.selectbox("Pathway", list(by_id), format_func=lambda p: f"{by_id[p]['jurisdiction']}: {by_id[p]['name']}",
+    uses: dict[str, int] = {}
+    for u in common.cached("pathway_use"):
+        uses[u["pathway"]] = uses.get(u["pathway"], 0) + int(u["count"])
+    ids = sorted(by_id, key=lambda p: (-uses.get(p, 0), p))  # the most used first
+    pid = st.selectbox("Pathway (most used first)", ids, format_func=lambda p: f"{by_id[p]['jurisdiction']}: {by_id[p]['name']}",
                        key="pathway_pick")
     p = by_id[pid]
     st.markdown(f"##### {common.md(p['name'])}")
@@ -33,7 +37,7 @@ def render() -> None:
             df = common.frame(use)
             df["count"] = df["count"].astype(int)
             st.altair_chart(alt.Chart(df).mark_bar().encode(
-                x=alt.X("year:O"), y=alt.Y("count:Q"), color=alt.Color("use:N", title="counted as"),
+                x=alt.X("year:O"), y=alt.Y("count:Q", axis=alt.Axis(tickMinStep=1)), color=alt.Color("use:N", title="counted as"),
                 tooltip=["year", "use", "count", "agency"]), width="stretch")
         else:
             st.info("No recorded use of this pathway.")

@@ -78,9 +78,5 @@ def render() -> None:
     st.caption("The product, its authorisations and designations, and what they link to (agencies, pathways, "
                "classes, jurisdictions). Open the Graph page to expand further.")
     g = common.graph()
-    seed = graphview.product_node(pid)
-    first = graphview.neighbourhood(g, [seed], graphview.DEFAULT_TYPES)
-    nodes = first | graphview.neighbourhood(g, [n for n in first if g.nodes[n]["type"] in
-                                                ("MarketingAuthorisation", "Designation")],
-                                            ["RegulatoryBody", "Pathway", "RegulatoryClass", "Jurisdiction"])
-    graph_page.draw(g, nodes, selected=seed, key=f"neighbourhood-{pid}", height=420)
+    nodes = graphview.product_neighbourhood(g, pid)
+    graph_page.draw(g, nodes, selected=graphview.product_node(pid), key=f"neighbourhood-{pid}", height=480)
