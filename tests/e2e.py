@@ -141,6 +141,7 @@ def tall(page, path: Path, height: int = 2400) -> None:
     """A screenshot of a whole page: Streamlit scrolls inside its own container, so the
     window is made tall for the picture."""
     size = page.viewport_size
+    page.evaluate("() => document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0 })")
     page.set_viewport_size({"width": size["width"], "height": height})
     page.wait_for_timeout(600)
     page.screenshot(path=str(path))
@@ -182,11 +183,14 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     wait_idle(page)
     t["open_product"] = time.perf_counter() - start
     box.seen["product_heading"] = page.locator("h3").first.inner_text()
+    tall(page, shots / "product-kymriah.png", 2600)
     page.get_by_text("Source links (", exact=False).click()
     links = page.locator('[data-testid="stExpander"] a[href^="http"]')
     links.first.wait_for()
     box.seen["source_links"] = [links.nth(i).get_attribute("href") for i in range(links.count())]
-    tall(page, shots / "product-kymriah.png")
+    page.get_by_text("Sources: every fact", exact=False).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "product-kymriah-sources.png"))
 
     start = time.perf_counter()
     click_page(page, "SPARQL")

@@ -89,7 +89,7 @@ def layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.0) -> di
         return {}
     n = sub.number_of_nodes()
     pos = nx.spring_layout(sub, seed=7, iterations=50 if n < 400 else 30, k=None)
-    scale = size * max(1.0, n ** 0.5) / 6  # about 100 px between neighbours: labels stay readable
+    scale = size * max(1.0, n ** 0.5) / 16  # labels readable once the view fits (Cytoscape hides small text)
     return {k: (float(x) * scale, float(y) * scale) for k, (x, y) in pos.items()}
 
 

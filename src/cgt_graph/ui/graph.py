@@ -9,7 +9,11 @@ from streamlit_cytoscape import Event, NodeStyle, streamlit_cytoscape
 from .. import graphview
 from . import common
 
-STYLES = [NodeStyle(t, color=c, caption="name") for t, c in graphview.COLOURS.items()]
+# the component's default is 20 px nodes with 3.6 px text, shown only when zoomed in 3x
+STYLES = [NodeStyle(t, color=c, caption="name",
+                    custom_styles={"width": 12, "height": 12, "font-size": 10, "text-wrap": "ellipsis",
+                                   "text-max-width": "140px"})
+          for t, c in graphview.COLOURS.items()]
 EVENTS = [Event("select", "tap", "node")]
 
 

@@ -40,7 +40,7 @@ def render() -> None:
         chart = alt.Chart(common.frame(dated)).mark_point(filled=True, size=120).encode(
             x=alt.X("day:T", title="date (month/year-only dates at the period's first day)"),
             y=alt.Y("jurisdiction:N", title=None),
-            color=alt.Color("event:N", title="event"),
+            color=alt.Color("event:N", title="event", scale=alt.Scale(scheme="set1")),
             shape=alt.Shape("event:N"),
             tooltip=["date", "jurisdiction", "event", "detail"],
         ).properties(height=max(120, 40 * len({r['jurisdiction'] for r in dated})))
