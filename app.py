@@ -19,6 +19,7 @@ RENDER = {"Search": search.render, "Product": product.render, "Compare jurisdict
           "Downloads": downloads.render}
 
 common.store()  # open (or build) once, before the first page needs it
+common.from_url()  # a shared link opens its page: ?page=Product&product=tisagenlecleucel
 with st.sidebar:
     st.title("cgt-graph")
     st.caption("The cell and gene therapy regulatory landscape: every authorisation with its sources. "
@@ -26,4 +27,5 @@ with st.sidebar:
     page = st.radio("Page", common.PAGES, key="page")
 st.header(page)
 RENDER[page]()
+common.to_url(page)
 sparql.prestart()  # after the page is drawn: the SPARQL worker starts while the user reads

@@ -183,6 +183,7 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     wait_idle(page)
     t["open_product"] = time.perf_counter() - start
     box.seen["product_heading"] = page.locator("h3").first.inner_text()
+    box.seen["product_url"] = page.url
     tall(page, shots / "product-kymriah.png", 2600)
     page.get_by_text("Source links (", exact=False).click()
     links = page.locator('[data-testid="stExpander"] a[href^="http"]')
@@ -238,7 +239,7 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         tall(page, shots / "graph-whole.png", 1300)
 
     for name, slug in [("Compare jurisdictions", "compare"), ("Pathways and classes", "pathways"),
-                       ("Downloads", "downloads")]:
+                       ("Network", "network"), ("Downloads", "downloads")]:
         start = time.perf_counter()
         click_page(page, name)
         page.get_by_role("heading", name=name).wait_for()

@@ -105,6 +105,20 @@ def test_open_a_product_shows_its_decisions_and_every_fact_with_its_source(app):
     assert all(facts["url"].str.startswith("https://")) and all(facts["quote"].str.len() > 0)
 
 
+def test_a_link_opens_a_product_page_and_the_address_names_it(fixture_store, monkeypatch):
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(fixture_store))
+    _fresh_caches()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "Product"
+    at.query_params["product"] = "examplecabtagene-autoleucel"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="page").value == "Product"
+    assert "examplecabtagene" in at.subheader[0].value
+    _go(at, "Search")
+    assert at.query_params["page"] == "Search" and "product" not in at.query_params
+
+
 def test_compare_and_pathways_pages(app):
     _go(app, "Compare jurisdictions")
     claims = _frame(app, "claims")

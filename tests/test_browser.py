@@ -9,6 +9,8 @@ to copy them there (e.g. docs/screenshots when refreshing them deliberately).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -45,17 +47,18 @@ def test_a_user_walks_through_the_explorer_offline(real_store, tmp_path, capsys)
     _keep(shots)
     assert box.outside == [], f"requests left the machine: {box.outside}"
     assert box.dialogs == [] and box.errors == []
-    header, *rows = box.seen["search_csv"].splitlines()
-    assert header.startswith("product,jurisdiction,decision_date,status,modality")
-    assert any(r.startswith("Kymriah (tisagenlecleucel),EU,2018-08-22,") for r in rows)
-    assert all("CAR-T" in r for r in rows)
+    header, *rows = list(csv.reader(io.StringIO(box.seen["search_csv"])))
+    assert header[:5] == ["product", "jurisdiction", "decision_date", "status", "modality"]
+    assert ["Kymriah (tisagenlecleucel)", "EU", "2018-08-22"] in [r[:3] for r in rows]
+    assert all("CAR-T" in r[4] or "car-t" in ";".join(r).lower() for r in rows), [r for r in rows if "CAR-T" not in r[4]]
     assert box.seen["product_heading"] == "Kymriah (tisagenlecleucel)"
+    assert box.seen["product_url"].endswith("?page=Product&product=tisagenlecleucel")  # a link to share
     assert "https://www.ema.europa.eu/en/medicines/human/EPAR/kymriah" in box.seen["source_links"]
     assert box.seen["sparql_rows"].split()[0] == "95"  # the "Products" example: one row per product
     assert box.seen["graph_neighbourhood_nodes"] > 5
     assert box.seen["graph_whole_nodes"] == timings["graph_whole_nodes"] > 100
     for name in ["search-car-t", "product-kymriah", "sparql", "graph-neighbourhood", "graph-whole", "compare",
-                 "pathways", "downloads"]:
+                 "pathways", "network", "downloads"]:
         assert (shots / f"{name}.png").stat().st_size > 10_000, name
 
 

@@ -90,6 +90,28 @@ def selection_turtle(product_ids: tuple[str, ...]) -> bytes:
     return buf.getvalue()
 
 
+def from_url() -> None:
+    """On a session's first run, open the page (and product) the link names:
+    ?page=Product&product=tisagenlecleucel."""
+    if st.session_state.get("url_read"):
+        return
+    st.session_state["url_read"] = True
+    page, product = st.query_params.get("page"), st.query_params.get("product")
+    if page in PAGES:
+        st.session_state["page"] = page
+    if product:
+        st.session_state["product"] = product
+
+
+def to_url(page: str) -> None:
+    """Write the current page (and product) into the address bar, so it can be shared."""
+    params = {"page": page}
+    if page == "Product" and st.session_state.get("product"):
+        params["product"] = st.session_state["product"]
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
 def open_product(product_id: str) -> None:
     """Callback: show a product's page."""
     st.session_state["product"] = product_id

@@ -10,6 +10,10 @@ from .. import explore
 from . import common
 
 
+CLAIM_COLUMNS = ["statement", "claimed", "in_graph", "difference", "as_of", "jurisdiction", "modality", "pathway",
+                 "period_start", "claim", "sources"]
+
+
 def render() -> None:
     rows = [r for r in common.search_rows() if r["jurisdiction"]]
     st.markdown("#### Products per modality and jurisdiction")
@@ -47,4 +51,5 @@ def render() -> None:
     st.markdown("#### The seed articles' claims beside the graph")
     st.caption("A claim (a source's dated count) and how many products the graph holds for the same scope; "
                "difference = graph − claim.")
-    st.dataframe(common.frame(common.cached("claims")), hide_index=True, width="stretch", key="claims")
+    st.dataframe(common.frame(common.cached("claims"), CLAIM_COLUMNS), hide_index=True, width="stretch", key="claims",
+                 column_config={"statement": st.column_config.TextColumn("statement", width="large")})
