@@ -8,15 +8,18 @@ Data labels are shown as text only (dataframes, escaped markdown), never as HTML
 
 from __future__ import annotations
 
+import importlib
+
 import streamlit as st
 
-from cgt_graph.ui import common, compare, downloads, graph, network, pathways, product, search, sparql
+from cgt_graph.ui import common
 
 st.set_page_config(page_title="cgt-graph explorer", layout="wide")
 
-RENDER = {"Search": search.render, "Product": product.render, "Compare jurisdictions": compare.render,
-          "Pathways and classes": pathways.render, "Network": network.render, "Graph": graph.render, "SPARQL": sparql.render,
-          "Downloads": downloads.render}
+# page -> module in cgt_graph.ui, imported when first shown (the first paint needs only Search)
+MODULES = {"Search": "search", "Product": "product", "Compare jurisdictions": "compare",
+           "Pathways and classes": "pathways", "Network": "network", "Graph": "graph", "SPARQL": "sparql",
+           "Downloads": "downloads"}
 
 common.store()  # open (or build) once, before the first page needs it
 common.from_url()  # a shared link opens its page: ?page=Product&product=tisagenlecleucel
@@ -26,6 +29,6 @@ with st.sidebar:
                "Offline, on the embedded store.")
     page = st.radio("Page", common.PAGES, key="page")
 st.header(page)
-RENDER[page]()
+importlib.import_module(f"cgt_graph.ui.{MODULES[page]}").render()
 common.to_url(page)
-sparql.prestart()  # after the page is drawn: the SPARQL worker starts while the user reads
+common.prestart_sparql()  # after the page is drawn: the SPARQL worker starts while the user reads

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from .. import explore, graphview, paths
+from .. import explore, paths
 from .. import store as storemod
 from ..export import table as table_export
 from ..export import turtle as turtle_export
@@ -63,6 +63,8 @@ def cached(name: str, *args: str) -> list[explore.Row]:
 
 @st.cache_resource(show_spinner=False)
 def graph():
+    from .. import graphview  # networkx: imported when a graph is first drawn
+
     return graphview.load(store())
 
 
@@ -110,6 +112,26 @@ def to_url(page: str) -> None:
         params["product"] = st.session_state["product"]
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
+
+
+def prestart_sparql(delay_s: float = 5.0) -> None:
+    """Start the SPARQL page's worker process in the background, once per session and after a
+    delay (a spawn and a snapshot load take a second or two of CPU: not during the first paint),
+    so the first Run does not wait for it. Only under a real server (not AppTest)."""
+    import threading
+    import time
+
+    from streamlit import runtime
+
+    if not runtime.exists() or st.session_state.get("sparql_prestarted"):
+        return
+    st.session_state["sparql_prestarted"] = True
+
+    def start() -> None:
+        time.sleep(delay_s)
+        from .sparql import pool
+        pool()
+    threading.Thread(target=start, daemon=True).start()
 
 
 def open_product(product_id: str) -> None:

@@ -15,18 +15,6 @@ def pool():
     return usersparql.open_pool(paths.store_dir())
 
 
-def prestart() -> None:
-    """Start the worker process in the background once per explorer process (a spawn and a
-    snapshot load take a few seconds), so the first Run does not wait for it."""
-    import threading
-
-    from streamlit import runtime
-
-    if runtime.exists() and not st.session_state.get("sparql_prestarted"):  # a real server, not AppTest
-        st.session_state["sparql_prestarted"] = True
-        threading.Thread(target=pool, daemon=True).start()
-
-
 @st.cache_data(show_spinner=False)
 def examples() -> dict[str, tuple[str, str, str]]:
     return usersparql.examples()
