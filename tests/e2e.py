@@ -242,7 +242,7 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
                        ("Network", "network"), ("Downloads", "downloads")]:
         start = time.perf_counter()
         click_page(page, name)
-        page.get_by_role("heading", name=name).wait_for()
+        page.get_by_role("heading", name=name, exact=True).wait_for()
         wait_idle(page)
         t[f"open_{slug}"] = time.perf_counter() - start
         page.wait_for_timeout(500)  # charts draw after the run ends

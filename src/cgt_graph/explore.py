@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable
@@ -132,9 +133,17 @@ def _values(row: Row, column: str) -> list[str]:
     return [v] if v else []
 
 
+_NOT_SEARCHED = {"sources", "confidence"}  # URLs would match almost any word
+
+
+def _haystack(row: Row) -> str:
+    return " ".join(v for k, v in row.items() if k not in _NOT_SEARCHED).lower()
+
+
 def _matches_text(row: Row, words: list[str]) -> bool:
-    hay = " ".join(row.values()).lower()
-    return all(w in hay for w in words)
+    """Every word starts a word of the row: "eu" finds EU and eu-atmp-gtmp, not leukaemia."""
+    hay = _haystack(row)
+    return all(re.search(r"(?<![a-z0-9])" + re.escape(w), hay) for w in words)
 
 
 def _matches_facets(row: Row, selected: dict[str, Iterable[str]], skip: str | None = None) -> bool:
@@ -148,8 +157,9 @@ def _matches_facets(row: Row, selected: dict[str, Iterable[str]], skip: str | No
 
 
 def filter_rows(rows: list[Row], text: str = "", selected: dict[str, Iterable[str]] | None = None) -> list[Row]:
-    """Rows matching every word of `text` (anywhere: names, holder, modality, pathway, class,
-    status, jurisdiction, indication) and, per facet, any of its chosen values."""
+    """Rows where every word of `text` starts a word of the row (names, holder, modality, pathway,
+    class, status, jurisdiction, agency, indication, and their ids) and, per facet, any of its
+    chosen values."""
     words = [w for w in text.lower().split() if w]
     selected = selected or {}
     return [r for r in rows if _matches_text(r, words) and _matches_facets(r, selected)]

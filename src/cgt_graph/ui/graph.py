@@ -3,6 +3,9 @@ click a node to see it, expand its neighbours, filter by type, or draw the whole
 
 from __future__ import annotations
 
+import re
+
+import altair as alt
 import streamlit as st
 from streamlit_cytoscape import Event, NodeStyle, streamlit_cytoscape
 
@@ -29,6 +32,22 @@ def draw(g, nodes: set[str], selected: str | None, key: str, height: int = 600):
                                                                                  "padding": 20, "animate": False},
                                node_styles=STYLES, height=height, key=key, events=EVENTS,
                                node_actions=["expand"])
+
+
+def pretty(node_type: str) -> str:
+    """MarketingAuthorisation -> Marketing authorisation"""
+    return re.sub(r"(?<=[a-z])([A-Z])", lambda m: " " + m.group(1).lower(), node_type)
+
+
+def legend(types: list[str]) -> None:
+    """A strip of coloured dots named by node type (Cytoscape draws no legend)."""
+    df = common.frame([{"type": pretty(t)} for t in types])
+    st.altair_chart(alt.Chart(df).mark_circle(size=140, opacity=1).encode(
+        x=alt.X("type:N", sort=None, title=None, axis=alt.Axis(labelAngle=0, orient="top", domain=False, ticks=False,
+                                                                   labelLimit=160)),
+        color=alt.Color("type:N", legend=None, scale=alt.Scale(domain=[pretty(t) for t in types],
+                                                               range=[graphview.COLOURS[t] for t in types]))
+    ).properties(height=45).configure_view(stroke=None), width="stretch")
 
 
 def _on_event(g, event) -> None:
@@ -61,7 +80,7 @@ def render() -> None:
         mode = st.radio("Show", ["Neighbourhood of a product", "Whole graph"], key="graph_mode", horizontal=True)
     with mid:
         types = st.multiselect("Node types", list(graphview.COLOURS), default=graphview.DEFAULT_TYPES,
-                               key="graph_types")
+                               key="graph_types", format_func=pretty)
     with right:
         start = st.session_state.get("product") or ("tisagenlecleucel" if "tisagenlecleucel" in hits else ids[0])
         pid = st.selectbox("Start from", ids, index=ids.index(start) if start in hits else 0,
@@ -78,7 +97,8 @@ def render() -> None:
         nodes = {n for n in st.session_state["graph_nodes"] if n in g and (g.nodes[n]["type"] in types or n == seed)}
     selected = st.session_state.get("graph_selected")
     st.caption(f"{len(nodes)} nodes. Click a node to see its links below; double-click it (or use its expand "
-               "button) to add its neighbours. Colours are node types.")
+               "button) to add its neighbours. Scroll to zoom: names appear as you zoom in.")
+    legend([t for t in graphview.COLOURS if t in types])
     event = draw(g, nodes, selected, key=f"graph-{mode}-{len(types)}", height=640)
     _on_event(g, event)
     selected = st.session_state.get("graph_selected")

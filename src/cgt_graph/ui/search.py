@@ -21,8 +21,8 @@ def render() -> None:
     q = st.text_input("Search", key="q",
                       placeholder="brand, nonproprietary name, holder, modality, pathway, class, jurisdiction "
                                   "(e.g. CAR-T, Kymriah, Novartis, RMAT, EU)")
-    st.caption("Every word must match somewhere in the row. Narrow further with the facets; "
-               "the number beside a value is how many rows you would get by choosing it.")
+    st.caption("Every word must start a word somewhere in the row (\"eu\" finds EU, not leukaemia). Narrow "
+               "further with the facets: open one to see how many rows each value would give.")
     chosen = {f: list(st.session_state.get(f"facet_{f}", [])) for f in explore.FACETS}
     counts = explore.facet_counts(rows, q, chosen)
     cols = st.columns(len(explore.FACETS))

@@ -1,0 +1,36 @@
+"""The explorer's data layer (explore.py, graphview.py) on the fixture store, without Streamlit."""
+
+from __future__ import annotations
+
+from cgt_graph import explore, graphview
+
+
+def test_a_word_matches_the_start_of_a_word_only(fixture_oxi):
+    rows = explore.search_rows(fixture_oxi)
+    eu = explore.filter_rows(rows, "eu")
+    assert eu and all(r["jurisdiction"] == "EU" or "EU" in r["pathways"] or r["class_code"].startswith("eu")
+                      or "eu" in r["holder"].lower().split() or "Europe" in r["holder"] for r in eu)
+    leuk = [dict(dict.fromkeys(explore.ROW_KEYS, ""), indication="acute lymphoblastic leukaemia", jurisdiction="US",
+                 sources="https://www.ema.europa.eu/x")]
+    assert explore.filter_rows(leuk, "eu") == [] and explore.filter_rows(leuk, "leuk") == leuk
+    # the source URLs are not searched: every fixture source lives on example.org
+    assert explore.filter_rows(rows, "example") == []
+
+
+def test_facet_counts_follow_the_other_facets(fixture_oxi):
+    rows = explore.search_rows(fixture_oxi)
+    counts = explore.facet_counts(rows, "", {"jurisdiction": ["US"]})
+    # jurisdiction ignores its own choice; status counts only US rows
+    assert sum(n for _, n in counts["jurisdiction"]) == len([r for r in rows if r["jurisdiction"]])
+    assert sum(n for _, n in counts["status"]) == len(explore.filter_rows(rows, "", {"jurisdiction": ["US"]}))
+
+
+def test_a_products_neighbourhood_reaches_its_agencies_and_classes(fixture_oxi):
+    g = graphview.load(fixture_oxi)
+    nodes = graphview.product_neighbourhood(g, "testcabtagene-autoleucel")
+    types = {g.nodes[n]["type"] for n in nodes}
+    assert {"MedicinalProduct", "MarketingAuthorisation", "RegulatoryBody", "Jurisdiction", "RegulatoryClass"} <= types
+    pos = graphview.layout(g, nodes)
+    elements = graphview.elements(g, nodes, pos)
+    assert len(elements["nodes"]) == len(nodes)
+    assert all(e["data"]["source"] in nodes and e["data"]["target"] in nodes for e in elements["edges"])
