@@ -105,7 +105,7 @@ def render() -> None:
     if selected in g:
         d = graphview.node_details(g, selected)
         st.markdown(f"#### {common.md(str(d['label']))}")
-        common.say(f"{d['type']} · {d['record']}")
+        common.say(f"{pretty(str(d['type']))} · {d['record']}")
         c1, c2 = st.columns([1, 4])
         with c1:
             st.button("Expand its neighbours", key="graph_expand", on_click=_expand, args=(g, selected),
