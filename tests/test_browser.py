@@ -81,6 +81,8 @@ def test_a_hostile_label_is_text_in_the_browser(data_copy, tmp_path):
         heading.wait_for()
         assert heading.inner_text() == f"{payload} (demogene parvovec)"
         page.wait_for_timeout(1000)
-        page.screenshot(path=str(tmp_path / "xss.png"))
+        (tmp_path / "shots").mkdir()
+        page.screenshot(path=str(tmp_path / "shots" / "hostile-label.png"))
         assert page.locator("img[src=x]").count() == 0
     assert box.dialogs == [] and box.outside == []
+    _keep(tmp_path / "shots")

@@ -34,3 +34,24 @@ def test_a_products_neighbourhood_reaches_its_agencies_and_classes(fixture_oxi):
     elements = graphview.elements(g, nodes, pos)
     assert len(elements["nodes"]) == len(nodes)
     assert all(e["data"]["source"] in nodes and e["data"]["target"] in nodes for e in elements["edges"])
+
+
+def test_the_turtle_of_a_selection_holds_the_product_its_authorisations_and_their_sources(fixture_oxi):
+    import io
+
+    from rdflib import Graph, URIRef
+
+    from cgt_graph.export.turtle import write_subjects
+    from cgt_graph.query import run_named
+
+    nodes = [r["node"] or "" for r in run_named(fixture_oxi, "product-nodes", {"product": "testcabtagene-autoleucel"}).dicts()]
+    buf = io.BytesIO()
+    count = write_subjects(fixture_oxi, nodes, buf)
+    g = Graph().parse(data=buf.getvalue().decode(), format="turtle")
+    assert len(g) == count > 0
+    ids = "https://w3id.org/cgt-graph/id/"
+    subjects = set(g.subjects())
+    assert URIRef(ids + "product/testcabtagene-autoleucel") in subjects
+    assert URIRef(ids + "authorisation/testcabtagene-autoleucel-eu") in subjects
+    assert URIRef(ids + "source/fx-eu-register") in subjects or any("/source/" in s for s in subjects)
+    assert not any("examplecabtagene" in s for s in subjects)  # only the selected product
