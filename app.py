@@ -31,4 +31,3 @@ with st.sidebar:
 st.header(page)
 importlib.import_module(f"cgt_graph.ui.{MODULES[page]}").render()
 common.to_url(page)
-common.prestart_sparql()  # after the page is drawn: the SPARQL worker starts while the user reads

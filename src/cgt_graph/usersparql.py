@@ -7,8 +7,12 @@ Streamlit process never hands user text to `Store.query`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import sys
+import threading
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,16 +38,35 @@ class Answer:
         return buf.getvalue().encode("utf-8")
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _plain_main():
+    """While a worker is spawned: multiprocessing's spawn re-runs the parent's `__main__` in the
+    child, and under `streamlit run` that is app.py (the whole explorer, again, in the worker)."""
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 def open_pool(store_path: Path, timeout_s: float = 10.0) -> Pool:
     """One worker process holding the published build (started once per explorer process)."""
-    return Pool(store_path, 1, Limits(timeout_s=timeout_s, max_result_bytes=MAX_RESULT_BYTES,
-                                      worker_memory_bytes=4 * 1024**3))
+    with _plain_main():
+        return Pool(store_path, 1, Limits(timeout_s=timeout_s, max_result_bytes=MAX_RESULT_BYTES,
+                                          worker_memory_bytes=4 * 1024**3))
 
 
 def run(pool: Pool, text: str) -> Answer:
     if not text.strip():
         return Answer(error="Write a query first (or pick an example).")
-    status, ctype, body = run_screened(pool, text, ACCEPT)
+    with _plain_main():  # a query past its deadline has its worker killed and a new one spawned
+        status, ctype, body = run_screened(pool, text, ACCEPT)
     message = body.decode("utf-8", errors="replace").strip()
     if status != 200:
         return Answer(error=f"Refused or failed (HTTP {status}): {message}")

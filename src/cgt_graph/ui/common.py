@@ -114,26 +114,6 @@ def to_url(page: str) -> None:
         st.query_params.from_dict(params)
 
 
-def prestart_sparql(delay_s: float = 5.0) -> None:
-    """Start the SPARQL page's worker process in the background, once per session and after a
-    delay (a spawn and a snapshot load take a second or two of CPU: not during the first paint),
-    so the first Run does not wait for it. Only under a real server (not AppTest)."""
-    import threading
-    import time
-
-    from streamlit import runtime
-
-    if not runtime.exists() or st.session_state.get("sparql_prestarted"):
-        return
-    st.session_state["sparql_prestarted"] = True
-
-    def start() -> None:
-        time.sleep(delay_s)
-        from .sparql import pool
-        pool()
-    threading.Thread(target=start, daemon=True).start()
-
-
 def open_product(product_id: str) -> None:
     """Callback: show a product's page."""
     st.session_state["product"] = product_id

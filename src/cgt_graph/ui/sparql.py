@@ -3,6 +3,8 @@ with download; run under the endpoint's limits (screen + worker process with a d
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 from code_editor import code_editor
 
@@ -10,9 +12,19 @@ from .. import paths, usersparql
 from . import common
 
 
-@st.cache_resource(show_spinner=False, on_release=lambda p: p.stop())  # cleared cache: worker stopped
+_POOLS: dict[str, object] = {}
+_LOCK = threading.Lock()
+
+
 def pool():
-    return usersparql.open_pool(paths.store_dir())
+    """One worker pool per store for the whole explorer process, started on the first Run.
+    (Starting it from a background thread while the page loaded left the editor component
+    hidden in Chromium: measured, so it is not done.)"""
+    key = str(paths.store_dir())
+    with _LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = usersparql.open_pool(paths.store_dir())
+        return _POOLS[key]
 
 
 @st.cache_data(show_spinner=False)
