@@ -204,6 +204,9 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     wait_idle(page)
     t["run_sparql_example"] = time.perf_counter() - start
     box.seen["sparql_rows"] = page.get_by_text(re.compile(r"^\d+ rows$")).first.inner_text()
+    editor = page.locator('iframe[title*="code_editor"]').first
+    box.seen["editor_height"] = (editor.bounding_box() or {}).get("height", 0)
+    box.seen["editor_text"] = page.frame_locator('iframe[title*="code_editor"]').first.locator(".ace_content").inner_text()
     page.wait_for_timeout(500)
     page.screenshot(path=str(shots / "sparql.png"))  # no resize: the editor's iframe reflows slowly
 

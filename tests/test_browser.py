@@ -55,6 +55,7 @@ def test_a_user_walks_through_the_explorer_offline(real_store, tmp_path, capsys)
     assert box.seen["product_url"].endswith("?page=Product&product=tisagenlecleucel")  # a link to share
     assert "https://www.ema.europa.eu/en/medicines/human/EPAR/kymriah" in box.seen["source_links"]
     assert box.seen["sparql_rows"].split()[0] == "95"  # the "Products" example: one row per product
+    assert box.seen["editor_height"] > 100 and "SELECT ?product_id" in box.seen["editor_text"]  # still shown
     assert box.seen["graph_neighbourhood_nodes"] > 5
     assert box.seen["graph_whole_nodes"] == timings["graph_whole_nodes"] > 100
     for name in ["search-car-t", "product-kymriah", "sparql", "graph-neighbourhood", "graph-whole", "compare",

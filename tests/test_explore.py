@@ -41,7 +41,7 @@ def test_the_turtle_of_a_selection_holds_the_product_its_authorisations_and_thei
 
     from rdflib import Graph, URIRef
 
-    from cgt_graph.export.turtle import write_subjects
+    from cgt_graph.export.selection import write_subjects
     from cgt_graph.query import run_named
 
     nodes = [r["node"] or "" for r in run_named(fixture_oxi, "product-nodes", {"product": "testcabtagene-autoleucel"}).dicts()]

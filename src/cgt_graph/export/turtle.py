@@ -33,18 +33,3 @@ def write_graph(store: Store, out: IO[bytes], fmt: str = "turtle", ontology: boo
     tmp.dump(out, FORMATS[fmt], **kwargs)
     return count
 
-
-
-def write_subjects(store: Store, subjects: list[str], out: IO[bytes]) -> int:
-    """Write, as Turtle, every triple whose subject is one of `subjects` (IRIs), from all graphs:
-    the Turtle of a selection (e.g. a few products with their authorisations and citations)."""
-    from pyoxigraph import NamedNode
-
-    tmp = Store()
-    for s in dict.fromkeys(subjects):
-        if s:
-            tmp.extend([Quad(q.subject, q.predicate, q.object, DefaultGraph())
-                        for q in store.quads_for_pattern(NamedNode(s), None, None, None)])
-    count = len(tmp)
-    tmp.dump(out, RdfFormat.TURTLE, from_graph=DefaultGraph(), prefixes=PREFIXES)
-    return count

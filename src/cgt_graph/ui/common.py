@@ -11,6 +11,7 @@ import streamlit as st
 from .. import explore, paths
 from .. import store as storemod
 from ..export import table as table_export
+from ..export import selection as selection_export
 from ..export import turtle as turtle_export
 from ..query import run_named
 
@@ -88,7 +89,7 @@ def selection_turtle(product_ids: tuple[str, ...]) -> bytes:
     for pid in product_ids:
         nodes += [r["node"] or "" for r in run_named(store(), "product-nodes", {"product": pid}).dicts()]
     buf = io.BytesIO()
-    turtle_export.write_subjects(store(), nodes, buf)
+    selection_export.write_subjects(store(), nodes, buf)
     return buf.getvalue()
 
 
