@@ -242,6 +242,27 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         page.wait_for_timeout(700)
         tall(page, shots / "graph-whole.png", 1300)
 
+        # every node type, sources and events included: the whole graph
+        start = time.perf_counter()
+        page.locator("[data-testid=stMultiSelect] input").first.click()
+        page.get_by_role("option", name="Select all").click()
+        page.keyboard.press("Escape")
+        deadline = time.monotonic() + 120
+        everything = -2
+        while time.monotonic() < deadline:
+            try:
+                everything = int(caption.inner_text(timeout=1000).split()[0])
+            except Exception:  # noqa: BLE001 - the caption is being redrawn
+                pass
+            if everything > expected and cy_nodes(page) == everything:
+                break
+            page.wait_for_timeout(100)
+        t["graph_all_types"] = time.perf_counter() - start
+        t["graph_all_types_nodes"] = float(everything)
+        box.seen["graph_all_types_drawn"] = cy_nodes(page)
+        page.wait_for_timeout(700)
+        page.screenshot(path=str(shots / "graph-all-types.png"))
+
     for name, slug in [("Compare jurisdictions", "compare"), ("Pathways and classes", "pathways"),
                        ("Network", "network"), ("Downloads", "downloads")]:
         start = time.perf_counter()

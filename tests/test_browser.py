@@ -58,6 +58,7 @@ def test_a_user_walks_through_the_explorer_offline(real_store, tmp_path, capsys)
     assert box.seen["editor_height"] > 100 and "SELECT ?product_id" in box.seen["editor_text"]  # still shown
     assert box.seen["graph_neighbourhood_nodes"] > 5
     assert box.seen["graph_whole_nodes"] == timings["graph_whole_nodes"] > 100
+    assert box.seen["graph_all_types_drawn"] == timings["graph_all_types_nodes"] > 1000  # sources too
     for name in ["search-car-t", "product-kymriah", "sparql", "graph-neighbourhood", "graph-whole", "compare",
                  "pathways", "network", "downloads"]:
         assert (shots / f"{name}.png").stat().st_size > 10_000, name

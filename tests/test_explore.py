@@ -55,3 +55,18 @@ def test_the_turtle_of_a_selection_holds_the_product_its_authorisations_and_thei
     assert URIRef(ids + "authorisation/testcabtagene-autoleucel-eu") in subjects
     assert URIRef(ids + "source/fx-eu-register") in subjects or any("/source/" in s for s in subjects)
     assert not any("examplecabtagene" in s for s in subjects)  # only the selected product
+
+
+def test_a_layout_of_more_than_500_nodes_places_every_node():
+    """networkx lays out 500+ nodes with its sparse solver (scipy): the whole-graph view."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for i in range(40):
+        g.add_node(f"p{i}", type="MedicinalProduct", label=f"p{i}")
+    for i in range(600):
+        g.add_node(f"s{i}", type="Source", label=f"s{i}")
+        g.add_edge(f"p{i % 40}", f"s{i}", key="wasDerivedFrom", relation="wasDerivedFrom")
+    pos = graphview.layout(g, list(g.nodes))
+    assert set(pos) == set(g.nodes)
+    assert len({(round(x), round(y)) for x, y in pos.values()}) > 500  # spread out, not stacked

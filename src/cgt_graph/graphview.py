@@ -83,14 +83,44 @@ def of_types(g: nx.MultiDiGraph, types: Iterable[str]) -> set[str]:
 
 
 def layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.0) -> dict[str, tuple[float, float]]:
-    """Spring layout of the subgraph on `nodes` (seeded: the same picture every time)."""
+    """Spring layout of the subgraph on `nodes` (seeded: the same picture every time).
+
+    From 500 nodes networkx switches to a sparse solver (scipy) that costs about 0.17 s per
+    iteration on 1,100 nodes: there the record types are laid out first (dense, fast), every
+    other node (sources, events, ...) starts beside its neighbours, and a few iterations settle
+    the whole."""
     sub = nx.Graph(g.subgraph(nodes))
-    if sub.number_of_nodes() == 0:
-        return {}
     n = sub.number_of_nodes()
-    pos = nx.spring_layout(sub, seed=7, iterations=50 if n < 400 else 30, k=None)
+    if n == 0:
+        return {}
+    if n < 500:
+        pos = nx.spring_layout(sub, seed=7, iterations=50 if n < 400 else 30)
+    else:
+        core = [x for x in sub if g.nodes[x]["type"] in DEFAULT_TYPES]
+        start = _spread(sub, nx.spring_layout(sub.subgraph(core), seed=7, iterations=30) if 1 < len(core) < 500 else {})
+        pos = nx.spring_layout(sub, pos=start, seed=7, iterations=8)
     scale = size * max(1.0, n ** 0.5) / 16  # labels readable once the view fits (Cytoscape hides small text)
     return {k: (float(x) * scale, float(y) * scale) for k, (x, y) in pos.items()}
+
+
+def _spread(sub: nx.Graph, placed: dict) -> dict:
+    """Initial positions: the placed nodes where they are, each other node at the mean of its
+    placed neighbours plus a small seeded offset (or at random when none is placed)."""
+    import random
+
+    rnd = random.Random(7)
+    pos = {k: (float(v[0]), float(v[1])) for k, v in placed.items()}
+    for _ in range(3):
+        for x in sub:
+            if x in pos:
+                continue
+            near = [pos[y] for y in sub.neighbors(x) if y in pos]
+            if near:
+                pos[x] = (sum(p[0] for p in near) / len(near) + rnd.uniform(-0.03, 0.03),
+                          sum(p[1] for p in near) / len(near) + rnd.uniform(-0.03, 0.03))
+    for x in sub:
+        pos.setdefault(x, (rnd.uniform(-1, 1), rnd.uniform(-1, 1)))
+    return pos
 
 
 def elements(g: nx.MultiDiGraph, nodes: Iterable[str], positions: dict[str, tuple[float, float]],
