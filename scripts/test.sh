@@ -6,6 +6,8 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 need=""
 command -v rapper >/dev/null || need="$need raptor2-utils"
 command -v virtuoso-t >/dev/null || need="$need virtuoso-opensource"  # tests/test_virtuoso.py (scale-out path)
+# the browser test drives Debian's Chromium through Playwright (never `playwright install`)
+[ -x /usr/bin/chromium ] || need="$need chromium"
 if [ -n "$need" ]; then
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null

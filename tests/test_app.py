@@ -1,4 +1,4 @@
-"""The first explorer, run in-process with Streamlit's AppTest on the fixture store."""
+"""The explorer's page logic, run in-process with Streamlit's AppTest on the fixture store."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cgt_graph import explore
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAYLOAD = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 
 
 def _fresh_caches() -> None:
@@ -16,9 +19,8 @@ def _fresh_caches() -> None:
     st.cache_resource.clear()
 
 
-@pytest.fixture
-def app(fixture_store, monkeypatch):
-    monkeypatch.setenv("CGT_GRAPH_STORE", str(fixture_store))
+def _start(store: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(store))
     _fresh_caches()
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
@@ -26,42 +28,184 @@ def app(fixture_store, monkeypatch):
     return at
 
 
-def test_search_and_see_sources(app):
-    app.text_input[0].input("car-t").run()
-    assert "2 of 3 products" in " ".join(m.value for m in app.markdown)
-    app.selectbox[0].select("testcabtagene-autoleucel").run()
-    frame = app.dataframe[1].value
-    assert set(frame["jurisdiction"]) == {"US", "EU", "CN"}
-    assert "https://example.org/eu/register" in set(frame["url"])
-    assert set(frame["evidence"]) == {"official", "news"}
+@pytest.fixture
+def app(fixture_store, monkeypatch):
+    return _start(fixture_store, monkeypatch)
 
 
-def test_network_tab_shows_follow_edges_and_lags(app):
-    frames = [d.value for d in app.dataframe]
-    follow = next(f for f in frames if list(f.columns)[:3] == ["from", "to", "products"])
+def _go(at: AppTest, page: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+# AppTest does not expose a dataframe's key: each table is known by its columns
+COLUMNS = {"results": {"product", "pathways", "class", "holder"}, "decisions": {"classification", "brand_name", "agency"},
+           "facts": {"fact", "record", "url", "quote"}, "claims": {"claim", "in_graph"}, "crosswalk": {"EU", "KR"},
+           "pathway_products": {"product", "decision_date", "status"}, "follow": {"from", "to"},
+           "network_lags": {"median"}, "sparql_result": {"jurisdiction", "authorisations"}}
+
+
+def _frame(at: AppTest, key: str):
+    found = [d.value for d in at.dataframe if COLUMNS[key] <= set(d.value.columns)]
+    assert found, f"no table {key} on the page"
+    return min(found, key=lambda f: len(f.columns))
+
+
+def test_search_car_t_lists_each_authorisation_of_the_car_t_products(app):
+    app.text_input(key="q").input("CAR-T").run()
+    table = _frame(app, "results")
+    assert set(table["product_id"]) == {"testcabtagene-autoleucel", "examplecabtagene-autoleucel"}
+    assert "Alphacel (testcabtagene autoleucel)" in set(table["product"])
+    assert f"{len(table)} authorisations of 2 products" in _texts(app)
+
+
+def test_facet_counts_equal_the_rows_a_facet_gives(app):
+    app.text_input(key="q").input("car-t").run()
+    options = app.multiselect(key="facet_jurisdiction").options
+    counts = {o.rsplit(" (", 1)[0]: int(o.rsplit("(", 1)[1].rstrip(")")) for o in options}
+    assert sum(counts.values()) == len(_frame(app, "results"))  # single-valued: counts add up to the rows
+    for value, n in counts.items():
+        app.multiselect(key="facet_jurisdiction").set_value([value]).run()
+        assert len(_frame(app, "results")) == n, value
+        assert set(_frame(app, "results")["jurisdiction"]) == {value}
+    # a second facet keeps the first
+    app.multiselect(key="facet_jurisdiction").set_value(["EU"]).run()
+    status = app.multiselect(key="facet_status")
+    status.set_value([status.options[0].rsplit(" (", 1)[0]]).run()
+    assert app.multiselect(key="facet_jurisdiction").value == ["EU"]
+    assert set(_frame(app, "results")["jurisdiction"]) == {"EU"}
+
+
+def test_search_csv_has_the_header_and_the_rows(fixture_oxi):
+    rows = explore.filter_rows(explore.search_rows(fixture_oxi), "car-t", {"jurisdiction": ["US"]})
+    lines = explore.to_csv(rows, ["product_id", "jurisdiction", "decision_date"]).decode().splitlines()
+    assert lines[0] == "product_id,jurisdiction,decision_date"
+    assert sorted(lines[1:]) == sorted(f"{r['product_id']},US,{r['decision_date']}" for r in rows)
+    assert len(lines) == 2  # one US CAR-T authorisation in the fixture
+
+
+def test_open_a_product_shows_its_decisions_and_every_fact_with_its_source(app):
+    app.text_input(key="q").input("Alphacel").run()
+    app.selectbox(key="search_pick").set_value("testcabtagene-autoleucel").run()
+    app.button(key="open_product").click().run()
+    assert app.sidebar.radio(key="page").value == "Product"
+    assert "Alphacel \\(testcabtagene autoleucel\\)" in [h.value for h in app.subheader]
+    decisions = _frame(app, "decisions")
+    assert dict(zip(decisions["jurisdiction"], decisions["decision_date"]))["EU"] == "2019-06"
+    facts = _frame(app, "facts")
+    eu = facts[(facts["jurisdiction"] == "EU") & (facts["fact"] == "authorisation")]
+    assert set(eu["url"]) == {"https://example.org/eu/register"}
+    assert set(eu["evidence"]) == {"official"} and set(eu["confidence"]) == {"high"}
+    assert {"product", "authorisation", "designation"} <= set(facts["fact"])
+    assert all(facts["url"].str.startswith("https://")) and all(facts["quote"].str.len() > 0)
+
+
+def test_a_link_opens_a_product_page_and_the_address_names_it(fixture_store, monkeypatch):
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(fixture_store))
+    _fresh_caches()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "Product"
+    at.query_params["product"] = "examplecabtagene-autoleucel"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="page").value == "Product"
+    assert "examplecabtagene" in at.subheader[0].value
+    _go(at, "Search")
+    assert at.query_params["page"] == "Search" and "product" not in at.query_params
+
+
+def test_compare_and_pathways_pages(app):
+    _go(app, "Compare jurisdictions")
+    claims = _frame(app, "claims")
+    assert "fx-claim-cn-car-t" in set(claims["claim"])
+    assert len(app.get("vega_lite_chart")) == 3
+    _go(app, "Pathways and classes")
+    crosswalk = _frame(app, "crosswalk")
+    assert dict(zip(crosswalk["product_id"], crosswalk["EU"]))["testcabtagene-autoleucel"] == "fx-eu-gtmp"
+    app.selectbox(key="pathway_pick").set_value("fx-eu-conditional-ma").run()
+    assert "testcabtagene-autoleucel" in set(_frame(app, "pathway_products")["product"].str.cat(sep=" ").split(" ")) \
+        or any("testcabtagene" in p for p in _frame(app, "pathway_products")["product"])
+
+
+def test_network_page_shows_follow_edges_and_lags(app):
+    _go(app, "Network")
+    follow = _frame(app, "follow")
     assert {(r["from"], r["to"]) for _, r in follow.iterrows()} == {("US", "EU"), ("US", "CN"), ("EU", "US")}
-    lags = next(f for f in frames if "median" in f.columns)
+    lags = _frame(app, "network_lags")
     assert dict(zip(lags["jurisdiction"], lags["median"])) == {"EU": 443.0, "US": 731.0, "CN": 1054.0}
 
 
-def test_labels_are_rendered_as_text_not_html(tmp_path, monkeypatch):
-    """A product label with <script> or <img onerror=...> shows as text: Streamlit dataframes never render HTML."""
-    import shutil
+def test_graph_click_shows_a_node_and_expand_adds_its_neighbours(app):
+    _go(app, "Graph")
+    app.selectbox(key="graph_product").set_value("testcabtagene-autoleucel").run()
+    before = int(app.caption[0].value.split()[0])
+    assert before > 1
+    # a click in the browser arrives as the component's value
+    component = "graph-Neighbourhood of a product-8"  # the component's key: graph-<mode>-<number of types>
+    node = "https://w3id.org/cgt-graph/id/jurisdiction/EU"
+    app.session_state[component] = {"action": "select", "data": {"target_id": node}, "timestamp": 1}
+    app.run()
+    assert "European Union" in [m.value for m in app.markdown if m.value.startswith("####")][0]
+    app.button(key="graph_expand").click().run()
+    after = int(app.caption[0].value.split()[0])
+    assert after > before
+    app.multiselect(key="graph_types").set_value(["MedicinalProduct", "Jurisdiction"]).run()
+    app.radio(key="graph_mode").set_value("Whole graph").run()
+    assert app.caption[0].value.startswith("6 nodes")  # the fixture: 3 products, 3 jurisdictions
 
+
+def test_sparql_runs_an_example_and_downloads_it(app):
+    _go(app, "SPARQL")
+    app.selectbox(key="sparql_example").set_value("counts-by-jurisdiction").run()
+    app.button(key="sparql_run").click().run()
+    assert not app.error
+    result = _frame(app, "sparql_result")
+    assert dict(zip(result["jurisdiction"], result["authorisations"]))["US"] == "2"
+
+
+@pytest.mark.parametrize("query, message", [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("SELECT * WHERE { SERV\\u0049CE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("SELECT * WHERE { ?s ?p }", "syntax error"),
+    ("DROP ALL", "read-only"),
+])
+def test_sparql_errors_are_clear(app, query, message):
+    _go(app, "SPARQL")
+    app.session_state["sparql_text"] = query
+    app.button(key="sparql_run").click().run()
+    assert len(app.error) == 1
+    assert message in app.error[0].value.replace("\\", "")
+
+
+def test_downloads_page_offers_the_selection(app):
+    app.text_input(key="q").input("car-t").run()
+    n = len(_frame(app, "results"))
+    _go(app, "Downloads")
+    assert f"{n} rows, 2 products." in _texts(app)
+
+
+def test_labels_are_rendered_as_text_not_html(data_copy, tmp_path, monkeypatch):
+    """A product label with <script> or <img onerror=...> shows as text on every page."""
     from cgt_graph.build import build
-    from tests.conftest import FIXTURE_DATA
 
-    data = tmp_path / "data"
-    shutil.copytree(FIXTURE_DATA, data)
-    p = data / "products" / "demogene-parvovec.yaml"
-    p.write_text(p.read_text().replace("brand_names: [Gammavec]", "brand_names: ['<img src=x onerror=alert(1)><script>alert(2)</script>']"))
+    p = data_copy / "products" / "demogene-parvovec.yaml"
+    p.write_text(p.read_text().replace("brand_names: [Gammavec]", f"brand_names: ['{PAYLOAD}']"))
     store = tmp_path / "store"
-    build(store, data)
-    monkeypatch.setenv("CGT_GRAPH_STORE", str(store))
-    _fresh_caches()
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    labels = set(at.dataframe[0].value["label"])
-    assert "<img src=x onerror=alert(1)><script>alert(2)</script> (demogene parvovec)" in labels
-    assert not any("<script>" in m.value for m in at.markdown)
+    build(store, data_copy)
+    at = _start(store, monkeypatch)
+    label = f"{PAYLOAD} (demogene parvovec)"
+    at.text_input(key="q").input("onerror").run()
+    assert set(_frame(at, "results")["product"]) == {label}
+    at.button(key="open_product").click().run()
+    assert at.sidebar.radio(key="page").value == "Product"
+    heading = at.subheader[0].value
+    assert "<" not in heading.replace("\\<", "")  # every < is escaped: markdown shows it as a character
+    for page in ["Product", "Graph", "Downloads", "Search"]:
+        _go(at, page)
+        for element in list(at.markdown) + list(at.subheader) + list(at.caption):
+            assert "<" not in element.value.replace("\\<", ""), (page, element.value)  # only escaped <

@@ -210,6 +210,16 @@ class Pool:
             w.stop()
 
 
+def run_screened(pool: Pool, query: str, accept: str | None) -> tuple[int, str, bytes]:
+    """Screen one user query and run it in the pool under its deadline, as `/sparql` does
+    (the explorer's SPARQL page uses this): (status, content type, body)."""
+    try:
+        query = screen(query)
+    except Refusal as r:
+        return r.status, "text/plain", r.message.encode()
+    return pool.run(query, accept)
+
+
 # ----------------------------------------------------------------------------- HTTP
 
 def landing_page() -> bytes:

@@ -1,0 +1,77 @@
+"""Explorer timings in a real browser (Debian's Chromium through Playwright), on the real graph.
+
+Starts `streamlit run app.py` on a loopback port over a store built from data/ into a
+temporary directory, walks the user's path (search "CAR-T", open Kymriah, a SPARQL example,
+the graph view of a product's neighbourhood and of the whole graph, Compare, Pathways,
+Downloads) and prints seconds per step; a second visit (new browser session, warm caches)
+is timed too. Targets (issue #6): first meaningful paint <= 3 s after the server is up,
+each interaction <= 1 s, whole-graph view <= 6 s. Printed, never asserted: on a shared
+machine these figures are noisy.
+
+    .venv/bin/python benchmarks/explorer.py [--json PATH] [--screenshots DIR] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e import browser, running_app, walk  # noqa: E402
+
+TARGETS = {"first_meaningful_paint": 3.0, "graph_whole": 6.0, "graph_all_types": 6.0}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", type=Path, help="write the figures here as JSON")
+    ap.add_argument("--screenshots", type=Path, help="keep the screenshots here")
+    ap.add_argument("--runs", type=int, default=1, help="walks after the first (warm) visit; medians printed")
+    args = ap.parse_args()
+
+    from cgt_graph.build import build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Path(tmp) / "store"
+        t0 = time.perf_counter()
+        build(store)
+        build_s = time.perf_counter() - t0
+        shots = args.screenshots or Path(tmp) / "screenshots"
+        results: dict[str, object] = {"build_s": round(build_s, 2)}
+        t0 = time.perf_counter()
+        with running_app(store, Path(tmp) / "streamlit.log") as url:
+            results["server_up_s"] = round(time.perf_counter() - t0, 2)
+            with browser() as box:
+                cold = walk(url, shots, box)
+                results["outside_requests"] = box.outside
+            warm_runs = []
+            for _ in range(max(1, args.runs)):
+                with browser() as box:
+                    warm_runs.append(walk(url, Path(tmp) / "warm", box))
+        warm = {k: statistics.median(r[k] for r in warm_runs) for k in warm_runs[0]}
+        results["cold"] = {k: round(v, 3) for k, v in cold.items()}
+        results["warm"] = {k: round(v, 3) for k, v in warm.items()}
+
+    print("explorer timings in seconds (2-core machine shared with other work: noisy; not asserted)")
+    print(f"  build {results['build_s']} s, server up {results['server_up_s']} s")
+    print(f"  {'step':26s} {'first visit':>12s} {'warm visit':>12s}  target")
+    for k in cold:
+        target = TARGETS.get(k, 1.0 if not k.endswith("_nodes") else None)
+        print(f"  {k:26s} {cold[k]:12.2f} {warm[k]:12.2f}  {'' if target is None else f'<= {target:g}'}")
+    if results["outside_requests"]:
+        print(f"  requests to non-loopback hosts (refused): {results['outside_requests']}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
