@@ -3,8 +3,9 @@
 * `GET/POST /sparql` (query= parameter, form POST, or application/sparql-query body);
   results as SPARQL JSON, XML, CSV or TSV by `Accept`; CONSTRUCT/DESCRIBE as Turtle,
   N-Triples or JSON-LD; CORS for browser tools.
-* Every query is screened first (`guard.py`: no SERVICE, no updates, no deep nesting,
-  huge literals or regex bombs), then run in a worker process under a deadline.
+* Every query is screened first (`guard.py`: no SERVICE, no updates, no deep nesting or
+  huge literals), then run in a worker process under a deadline. The worker has no network
+  (`nonet.py`: a seccomp filter refuses internet sockets), so no spelling of SERVICE connects.
   Oxigraph cannot cancel a query, so a query past its deadline gets its worker killed
   and replaced, and the client an error status (never a truncated 200).
 * Workers open the published build read-only and reopen when `cgt-graph build`
@@ -84,9 +85,15 @@ def _worker_main(conn: Connection, store_path: str, memory: int) -> None:
 
     from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
+    from .nonet import NetworkSandboxError, deny_network
     from .store import current_build, open_snapshot
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # before anything else: this process runs user text and must never reach the network
+        deny_network()
+    except NetworkSandboxError as exc:
+        conn.send(("refused", f"cannot sandbox the SPARQL worker: {exc}"))
+        return
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     except (ValueError, OSError):
@@ -154,8 +161,11 @@ class Worker:
         self.proc.start()
         child.close()
         # serve only once the worker holds its snapshot (a large graph takes seconds to load)
-        if not self.conn.poll(self.limits.startup_s) or self.conn.recv() != ("ready",):
+        if not self.conn.poll(self.limits.startup_s):
             raise RuntimeError("a SPARQL worker did not start")
+        msg = self.conn.recv()
+        if msg != ("ready",):
+            raise RuntimeError(msg[1] if msg and msg[0] == "refused" else "a SPARQL worker did not start")
 
     def run(self, query: str, accept: str | None) -> tuple[int, str, bytes]:
         self.conn.send((query, accept, self.limits.max_result_bytes))

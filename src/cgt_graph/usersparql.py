@@ -1,8 +1,8 @@
 """User-written SPARQL for the explorer, under the endpoint's limits.
 
-The text is screened by `guard.py` (no SERVICE, no updates, no deep nesting or regex bombs)
+The text is screened by `guard.py` (no SERVICE, no updates, no deep nesting)
 and run in a worker process with a deadline and a result-size cap (`server.Pool`): the
-Streamlit process never hands user text to `Store.query`.
+Streamlit process never hands user text to `Store.query`, and the worker has no network (`nonet.py`).
 """
 
 from __future__ import annotations
