@@ -2,7 +2,7 @@
 every fact's source, compare jurisdictions, read pathways and classes, browse the graph,
 write SPARQL, download.
 
-Thin: the pages live in cgt_graph/ui/, their data come from the library (named queries).
+Thin: the pages live in cgt_graph/explorer/pages/, their data come from the library (named queries).
 Data labels are shown as text only (dataframes, escaped markdown), never as HTML.
 """
 
@@ -12,11 +12,11 @@ import importlib
 
 import streamlit as st
 
-from cgt_graph.ui import common
+from cgt_graph.explorer.pages import common
 
 st.set_page_config(page_title="cgt-graph explorer", layout="wide")
 
-# page -> module in cgt_graph.ui, imported when first shown (the first paint needs only Search)
+# page -> module in cgt_graph.explorer.pages, imported when first shown (the first paint needs only Search)
 MODULES = {"Search": "search", "Product": "product", "Compare jurisdictions": "compare",
            "Pathways and classes": "pathways", "Network": "network", "Graph": "graph", "SPARQL": "sparql",
            "Downloads": "downloads"}
@@ -29,5 +29,5 @@ with st.sidebar:
                "Offline, on the embedded store.")
     page = st.radio("Page", common.PAGES, key="page")
 st.header(page)
-importlib.import_module(f"cgt_graph.ui.{MODULES[page]}").render()
+importlib.import_module(f"cgt_graph.explorer.pages.{MODULES[page]}").render()
 common.to_url(page)

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/build.py [--data DIR] [--multiple N] [--runs R]
 
---multiple N builds a synthetic copy of the data N times larger (cgt_graph.synth).
+--multiple N builds a synthetic copy of the data N times larger (benchmarks.synth).
 Each run is a separate process (a fresh interpreter, as `cgt-graph build` is).
 """
 
@@ -20,7 +20,7 @@ CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from cgt_graph.build import build
+from cgt_graph.graph.build import build
 t_import = time.perf_counter() - t0
 r = build(Path(sys.argv[1]), Path(sys.argv[2]))
 total = time.perf_counter() - t0
@@ -38,7 +38,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data
         if args.multiple > 1:
-            from cgt_graph.synth import generate
+            from benchmarks.synth import generate
             data = Path(tmp) / "data"
             generate(args.data, data, args.multiple)
         results = []

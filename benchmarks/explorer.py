@@ -36,7 +36,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1, help="walks after the first (warm) visit; medians printed")
     args = ap.parse_args()
 
-    from cgt_graph.build import build
+    from cgt_graph.graph.build import build
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"

@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from cgt_graph import network as nw
+from cgt_graph.analysis import network as nw
 from cgt_graph import paths
-from cgt_graph.build import build
-from cgt_graph.store import open_snapshot
+from cgt_graph.graph.build import build
+from cgt_graph.graph.store import open_snapshot
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = paths.data_dir()
         if args.multiple > 1:
-            from cgt_graph.synth import generate
+            from benchmarks.synth import generate
             data = Path(tmp) / "data"
             generate(paths.data_dir(), data, args.multiple)
         report = build(Path(tmp) / "store", data, shacl=args.multiple == 1)

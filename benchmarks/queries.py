@@ -25,9 +25,9 @@ import urllib.parse
 from pathlib import Path
 
 from cgt_graph import paths
-from cgt_graph import query as q
-from cgt_graph.build import build
-from cgt_graph.store import open_snapshot
+from cgt_graph.sparql import library as q
+from cgt_graph.graph.build import build
+from cgt_graph.graph.store import open_snapshot
 
 LOOKUP = ("SELECT ?label WHERE { <https://w3id.org/cgt-graph/id/product/tisagenlecleucel> "
           "<http://www.w3.org/2000/01/rdf-schema#label> ?label }")
@@ -88,7 +88,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = paths.data_dir()
         if args.multiple > 1:
-            from cgt_graph.synth import generate
+            from benchmarks.synth import generate
             data = Path(tmp) / "data"
             generate(paths.data_dir(), data, args.multiple)
         store_path = Path(tmp) / "store"

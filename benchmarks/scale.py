@@ -4,7 +4,7 @@ Usage: benchmarks/run [--sizes 1,100[,1000]] [--json PATH] [--plot PATH] [--runs
        benchmarks/run --compare OLD.json NEW.json
 
 For each size (a multiple of the real graph; 1 is data/ itself, larger ones are made
-by cgt_graph.synth) it times, each step in its own process with its peak memory
+by benchmarks.synth) it times, each step in its own process with its peak memory
 (the kernel's ru_maxrss of that process):
   generate   the synthetic data/ (not part of a build)
   compile    parse + checks, and RDF (N-Quads)
@@ -105,7 +105,7 @@ def bench_size(size: float, work: Path, args: argparse.Namespace) -> dict:
     if size != 1:
         data = work / f"data-{tag}"
         res["generate"] = run_child([sys.executable, "-c", "import sys; from pathlib import Path; "
-                                     "from cgt_graph.synth import generate; "
+                                     "from benchmarks.synth import generate; "
                                      "generate(Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3]))",
                                      str(paths.data_dir()), str(data), str(size)])
     nq, nt = work / f"{tag}.nq", work / f"{tag}.nt"

@@ -27,7 +27,7 @@ def _emit(out: dict) -> None:
 
 def compile_step(data: str, nq: str, nt: str) -> None:
     from cgt_graph import paths
-    from cgt_graph.build import compile_data, ontology_nquads
+    from cgt_graph.graph.build import compile_data, ontology_nquads
 
     t0 = time.perf_counter()
     c = compile_data(Path(data), shacl=False)
@@ -46,8 +46,8 @@ def fast_step(nq: str) -> None:
     from pyoxigraph import RdfFormat, Store
 
     from cgt_graph import paths
-    from cgt_graph.shacl_sparql import sparql_violations
-    from cgt_graph.validate import load_shapes
+    from cgt_graph.graph.shacl_sparql import sparql_violations
+    from cgt_graph.graph.validate import load_shapes
 
     t0 = time.perf_counter()
     store = Store()
@@ -67,7 +67,7 @@ def pyshacl_step(nq: str) -> None:
     from rdflib import Dataset, Graph
 
     from cgt_graph import paths
-    from cgt_graph.validate import load_shapes, pyshacl_violations
+    from cgt_graph.graph.validate import load_shapes, pyshacl_violations
 
     t0 = time.perf_counter()
     ds = Dataset()
@@ -85,7 +85,7 @@ def pyshacl_step(nq: str) -> None:
 
 
 def load_step(nq: str, directory: str) -> None:
-    from cgt_graph import store as st
+    from cgt_graph.graph import store as st
 
     data = Path(nq).read_bytes()
     t0 = time.perf_counter()
@@ -108,8 +108,8 @@ def queries_step(store_path: str, runs: str, slow: str) -> None:
     sys.path.insert(0, str(HERE))
     from queries import pct  # benchmarks/queries.py
 
-    from cgt_graph import query as q
-    from cgt_graph.store import open_snapshot
+    from cgt_graph.sparql import library as q
+    from cgt_graph.graph.store import open_snapshot
 
     t0 = time.perf_counter()
     store = open_snapshot(Path(store_path))  # what the endpoint's workers and the explorer hold
@@ -137,7 +137,7 @@ def serve_step(store_path: str, clients: str, seconds: str) -> None:
     sys.path.insert(0, str(HERE))
     from queries import LOOKUP, free_port, http_query, throughput
 
-    from cgt_graph import query as q
+    from cgt_graph.sparql import library as q
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-c", "import sys; from cgt_graph.cli import main; sys.exit(main())",

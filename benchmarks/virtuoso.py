@@ -2,9 +2,9 @@
 
 Usage: python benchmarks/virtuoso.py [--multiple N] [--runs R] [--slow S] [--json PATH]
 
-Builds the real graph (or a synthetic one N times larger, cgt_graph.synth), exports it
+Builds the real graph (or a synthetic one N times larger, benchmarks.synth), exports it
 as N-Triples with the ontology (what `cgt-graph export --format ntriples --ontology`
-writes), bulk-loads that into a throw-away Virtuoso on loopback (cgt_graph.virtuoso),
+writes), bulk-loads that into a throw-away Virtuoso on loopback (cgt_graph.sparql.virtuoso),
 then runs every library query on both: Oxigraph on the in-memory snapshot the
 endpoint holds, Virtuoso through its /sparql endpoint (HTTP, JSON results). Prints
 p50/p95 per engine and whether the answers agree (values compared as in
@@ -25,11 +25,11 @@ sys.path.insert(0, str(HERE))
 from queries import pct  # noqa: E402
 
 from cgt_graph import paths  # noqa: E402
-from cgt_graph import query as q  # noqa: E402
-from cgt_graph import virtuoso  # noqa: E402
-from cgt_graph.build import build  # noqa: E402
-from cgt_graph.export.turtle import write_graph  # noqa: E402
-from cgt_graph.store import open_read_only, open_snapshot  # noqa: E402
+from cgt_graph.sparql import library as q  # noqa: E402
+from cgt_graph.sparql import virtuoso  # noqa: E402
+from cgt_graph.graph.build import build  # noqa: E402
+from cgt_graph.publish.turtle import write_graph  # noqa: E402
+from cgt_graph.graph.store import open_read_only, open_snapshot  # noqa: E402
 
 
 def timed(fn, runs: int, slow: float) -> tuple[list[float], object]:
@@ -57,7 +57,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = paths.data_dir()
         if args.multiple != 1:
-            from cgt_graph.synth import generate
+            from benchmarks.synth import generate
             data = Path(tmp) / "data"
             generate(paths.data_dir(), data, args.multiple)
         store_path = Path(tmp) / "store"

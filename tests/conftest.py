@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from cgt_graph import paths
-from cgt_graph.build import build
-from cgt_graph.store import open_read_only
+from cgt_graph.graph.build import build
+from cgt_graph.graph.store import open_read_only
 
 FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data"
 REAL_DATA = paths.data_dir()

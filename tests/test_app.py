@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cgt_graph import explore
+from cgt_graph.explorer import data as explore
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAYLOAD = "<img src=x onerror=alert(1)><script>alert(2)</script>"
@@ -191,7 +191,7 @@ def test_downloads_page_offers_the_selection(app):
 
 def test_labels_are_rendered_as_text_not_html(data_copy, tmp_path, monkeypatch):
     """A product label with <script> or <img onerror=...> shows as text on every page."""
-    from cgt_graph.build import build
+    from cgt_graph.graph.build import build
 
     p = data_copy / "products" / "demogene-parvovec.yaml"
     p.write_text(p.read_text().replace("brand_names: [Gammavec]", f"brand_names: ['{PAYLOAD}']"))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cgt_graph.build import build
-from cgt_graph.store import open_read_only
+from cgt_graph.graph.build import build
+from cgt_graph.graph.store import open_read_only
 
 from .conftest import FIXTURE_DATA
 

@@ -65,7 +65,7 @@ def test_a_user_walks_through_the_explorer_offline(real_store, tmp_path, capsys)
 
 
 def test_a_hostile_label_is_text_in_the_browser(data_copy, tmp_path):
-    from cgt_graph.build import build
+    from cgt_graph.graph.build import build
 
     payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
     p = data_copy / "products" / "demogene-parvovec.yaml"

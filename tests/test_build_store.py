@@ -9,11 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-from cgt_graph import store as st
-from cgt_graph.build import build
-from cgt_graph.query import run_named
+from cgt_graph.graph import store as st
+from cgt_graph.graph.build import build
+from cgt_graph.sparql.library import run_named
 
-from cgt_graph.synth import generate
+from benchmarks.synth import generate
 
 from .conftest import FIXTURE_DATA
 

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from rdflib import Graph
 
-from cgt_graph.export.table import COLUMNS
+from cgt_graph.publish.table import COLUMNS
 
 from .conftest import run_cli
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from cgt_graph.build import compile_data
-from cgt_graph.checks import Index, check, record_key
-from cgt_graph.load import load_records
-from cgt_graph.query import run_named
+from cgt_graph.graph.build import compile_data
+from cgt_graph.curation.checks import Index, check, record_key
+from cgt_graph.curation.load import load_records
+from cgt_graph.sparql.library import run_named
 
 from .conftest import REAL_DATA
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cgt_graph.docs import queries_markdown
+from cgt_graph.sparql.docs import queries_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_queries_md_is_fresh():
     committed = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
-    assert committed == queries_markdown(), "docs/queries.md is stale: run `python -m cgt_graph.docs`"
+    assert committed == queries_markdown(), "docs/queries.md is stale: run `python -m cgt_graph.sparql.docs`"
 
 
 def test_readme_names_every_cli_command():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cgt_graph import explore, graphview
+from cgt_graph.explorer import data as explore
+from cgt_graph.explorer import graphview
 
 
 def test_a_word_matches_the_start_of_a_word_only(fixture_oxi):
@@ -41,8 +42,8 @@ def test_the_turtle_of_a_selection_holds_the_product_its_authorisations_and_thei
 
     from rdflib import Graph, URIRef
 
-    from cgt_graph.export.selection import write_subjects
-    from cgt_graph.query import run_named
+    from cgt_graph.publish.selection import write_subjects
+    from cgt_graph.sparql.library import run_named
 
     nodes = [r["node"] or "" for r in run_named(fixture_oxi, "product-nodes", {"product": "testcabtagene-autoleucel"}).dicts()]
     buf = io.BytesIO()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from cgt_graph import network as nw
+from cgt_graph.analysis import network as nw
 
 from .conftest import run_cli
 

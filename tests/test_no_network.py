@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cgt_graph.build import build
-from cgt_graph.guard import Refusal, screen
-from cgt_graph.server import Limits, Pool
+from cgt_graph.graph.build import build
+from cgt_graph.sparql.guard import Refusal, screen
+from cgt_graph.sparql.server import Limits, Pool
 
 from .conftest import FIXTURE_DATA
 from .test_server import _get, _start

@@ -14,11 +14,11 @@ import pytest
 from rdflib import Dataset, Graph
 
 from cgt_graph import paths
-from cgt_graph.build import build
-from cgt_graph.export import canonical, jsonld, tables
-from cgt_graph.export.fhir import fhir_json
-from cgt_graph.export.turtle import write_graph
-from cgt_graph.store import open_read_only
+from cgt_graph.graph.build import build
+from cgt_graph.publish import canonical, jsonld, tables
+from cgt_graph.publish.fhir import fhir_json
+from cgt_graph.publish.turtle import write_graph
+from cgt_graph.graph.store import open_read_only
 
 from .conftest import FIXTURE_DATA
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cgt_graph import store as st
-from cgt_graph.build import build
+from cgt_graph.graph import store as st
+from cgt_graph.graph.build import build
 
 from .conftest import FIXTURE_DATA
 

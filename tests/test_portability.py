@@ -10,8 +10,8 @@ import pytest
 import rdflib.plugins.sparql
 from rdflib import Graph
 
-from cgt_graph import query as q
-from cgt_graph.export.turtle import write_graph
+from cgt_graph.sparql import library as q
+from cgt_graph.publish.turtle import write_graph
 
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch anything
 

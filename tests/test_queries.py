@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cgt_graph import query as q
-from cgt_graph.build import build
-from cgt_graph.store import open_read_only
+from cgt_graph.sparql import library as q
+from cgt_graph.graph.build import build
+from cgt_graph.graph.store import open_read_only
 
 
 def test_every_library_query_has_title_description_and_runs(fixture_oxi):

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from rdflib import Graph, Literal, Namespace, URIRef
 
-from cgt_graph.build import build
+from cgt_graph.graph.build import build
 
 from .test_partner_exports import rapper_count, store_counts
 

@@ -18,14 +18,14 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse, serial
 from rdflib import Dataset, Graph
 
 from cgt_graph import paths
-from cgt_graph import store as st
-from cgt_graph.build import build, compile_data, ontology_nquads
-from cgt_graph.checks import Index
-from cgt_graph.load import DataError, load_records
-from cgt_graph.rdf import graph_iri, record_graphs, record_nquads
-from cgt_graph.shacl_sparql import Unsupported, compile_shapes, locate_in_store, sparql_violations
-from cgt_graph.synth import generate
-from cgt_graph.validate import graph_lookup, load_shapes, problems_from, pyshacl_violations
+from cgt_graph.graph import store as st
+from cgt_graph.graph.build import build, compile_data, ontology_nquads
+from cgt_graph.curation.checks import Index
+from cgt_graph.curation.load import DataError, load_records
+from cgt_graph.graph.emit import graph_iri, record_graphs, record_nquads
+from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, locate_in_store, sparql_violations
+from benchmarks.synth import generate
+from cgt_graph.graph.validate import graph_lookup, load_shapes, problems_from, pyshacl_violations
 
 from .conftest import FIXTURE_DATA, REAL_DATA
 

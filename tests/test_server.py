@@ -18,7 +18,7 @@ from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 
-from cgt_graph.build import build
+from cgt_graph.graph.build import build
 
 from .conftest import FIXTURE_DATA
 

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph
 
 from cgt_graph import paths
-from cgt_graph.validate import load_shapes, shacl_problems
+from cgt_graph.graph.validate import load_shapes, shacl_problems
 
 HERE = Path(__file__).parent / "shapes"
 EXPECT = {

@@ -12,9 +12,9 @@ import io
 
 import pytest
 
-from cgt_graph import query as q
-from cgt_graph import virtuoso
-from cgt_graph.export.turtle import write_graph
+from cgt_graph.sparql import library as q
+from cgt_graph.sparql import virtuoso
+from cgt_graph.publish.turtle import write_graph
 
 pytestmark = pytest.mark.skipif(not virtuoso.available(), reason="virtuoso-opensource is not installed")
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__, paths
-from . import store as st
-from .load import DataError
+from cgt_graph import __version__
+from cgt_graph import paths
+from cgt_graph.graph import store as st
+from cgt_graph.curation.load import DataError
 
 PARSE_RULES = {"yaml", "shape", "encoding", "layout", "file-name"}
 
@@ -82,7 +83,7 @@ def validate(data_dir: Path | None, no_shacl: bool, validator: str, quiet: bool)
     Exits 0 when the data conforms, 1 with one line per problem, 2 when a file
     cannot be read.
     """
-    from .build import compile_data
+    from cgt_graph.graph.build import compile_data
 
     say = _progress(quiet)
     try:
@@ -102,7 +103,7 @@ def build(store_path: Path | None, data_dir: Path | None, validator: str, quiet:
 
     On any problem nothing is switched: the previous store stays as it was.
     """
-    from .build import build as do_build
+    from cgt_graph.graph.build import build as do_build
 
     say = _progress(quiet)
     try:
@@ -137,7 +138,7 @@ def query(sparql: str | None, name: str | None, file, params: tuple[str, ...], l
       cgt-graph query --name authorisations-by-modality --param modality=car-t
       cgt-graph query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format csv
     """
-    from . import query as q
+    from cgt_graph.sparql import library as q
 
     if list_:
         for lq in q.library().values():
@@ -196,10 +197,10 @@ def export(fmt: str, table: str, output: Path | None, ontology: bool, store_path
     """
     import io
 
-    from .export.table import write_authorisations_csv
-    from .export.turtle import write_graph
+    from cgt_graph.publish.table import write_authorisations_csv
+    from cgt_graph.publish.turtle import write_graph
 
-    from .export.canonical import curated_store
+    from cgt_graph.publish.canonical import curated_store
 
     store = _open(store_path)
     if fmt in ("csv", "fhir"):
@@ -211,15 +212,15 @@ def export(fmt: str, table: str, output: Path | None, ontology: bool, store_path
         buf.write(text.getvalue().encode("utf-8"))
         what = f"{n} authorisations"
     elif fmt == "csv":
-        from .export.tables import table_csv
+        from cgt_graph.publish.tables import table_csv
 
         data = table_csv(store, table)
         buf.write(data)
         what = f"{len(data.splitlines()) - 1} {table} rows"
     elif fmt == "fhir":
-        from .export.fhir import fhir_json
+        from cgt_graph.publish.fhir import fhir_json
 
-        from .export.fhir import resource_count
+        from cgt_graph.publish.fhir import resource_count
 
         data = fhir_json(store)
         buf.write(data)
@@ -250,7 +251,7 @@ def release(out: Path, version: str | None, date: str | None, store_path: Path |
     """
     import datetime
 
-    from .release import ReleaseError, release as do_release
+    from cgt_graph.publish.release import ReleaseError, release as do_release
 
     date = date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     store = _open(store_path)
@@ -274,7 +275,7 @@ def release(out: Path, version: str | None, date: str | None, store_path: Path |
 def diff(old: Path, new: Path, fmt: str, output: Path | None) -> None:
     """What changed between two release folders: authorisations added or withdrawn, dates
     corrected, holders changed, products renamed, sources added, ... (text or CSV)."""
-    from .diff import DiffError, as_csv, as_text, diff as do_diff
+    from cgt_graph.publish.diff import DiffError, as_csv, as_text, diff as do_diff
 
     try:
         changes, counts = do_diff(old, new)
@@ -310,7 +311,7 @@ def import_(file: Path | None, partner: str | None, fmt: str | None, max_bytes: 
       cgt-graph import --partner acme acme-approvals.ttl
       cgt-graph import --remove acme
     """
-    from . import partner_import as pi
+    from cgt_graph.publish import partner_import as pi
 
     location = store_path or paths.store_dir()
     try:
@@ -349,7 +350,7 @@ def import_(file: Path | None, partner: str | None, fmt: str | None, max_bytes: 
 @store_option
 def stats(fmt: str, store_path: Path | None) -> None:
     """Counts per class, jurisdiction, modality, class and evidence level; seed claims vs the graph."""
-    from . import query as q
+    from cgt_graph.sparql import library as q
 
     store = _open(store_path)
     sections = [("Nodes per class", "counts-by-class"),
@@ -392,8 +393,8 @@ def network(analysis: str, by: str, output: str | None, fmt: str, store_path: Pa
     sponsors      sponsor-modality network
     bipartite     product-jurisdiction network (with --output)
     """
-    from . import network as nw
-    from .query import Result, format_result
+    from cgt_graph.analysis import network as nw
+    from cgt_graph.sparql.library import Result, format_result
 
     store = _open(store_path)
     auths = nw.load(store)
@@ -457,7 +458,7 @@ def serve(port: int, host: str, workers: int, timeout_s: float, max_result_bytes
     Updates, SERVICE and LOAD are refused; every query has a deadline and a
     result-size limit; a query that runs out of time gets an error status.
     """
-    from .server import Limits, serve as run_server
+    from cgt_graph.sparql.server import Limits, serve as run_server
 
     location = store_path or paths.store_dir()
     if not st.exists(location):

@@ -1,0 +1,318 @@
+"""How therapies travel between regulators: networkx projections of the graph.
+
+Everything starts from one library query (`network-authorisations`), so the
+analyses see exactly what a SPARQL user sees. Lags are in days between the
+first days of the decision dates' periods; a lag that involves a date known
+only to the month or year carries that precision.
+
+Definitions
+-----------
+* first authorisation of a product: its earliest decision anywhere; several
+  jurisdictions tied on that date are all "first" (a tie gives no follow edge).
+* follow network: an edge A -> B for each product first authorised in A and
+  later (strictly) in B; weight = number of such products; lag statistics
+  over them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import networkx as nx
+from pyoxigraph import Store
+
+from cgt_graph.sparql.library import run_named
+
+EXPEDITED_KINDS = {"expedited-development-designation", "fast-track", "priority-review",
+                   "accelerated-assessment", "conditional-authorisation"}
+
+
+@dataclass(frozen=True)
+class Auth:
+    authorisation_id: str
+    product: str
+    jurisdiction: str
+    date: dt.date
+    precision: str
+    pathways: tuple[str, ...]
+    pathway_kinds: tuple[str, ...]
+    classification: str
+    holder: str
+    sponsor: str
+    modalities: tuple[str, ...]
+    top_modalities: tuple[str, ...]
+
+
+def _split(v: str | None) -> tuple[str, ...]:
+    return tuple(sorted(x for x in (v or "").split(";") if x))
+
+
+def load(store: Store) -> list[Auth]:
+    out = []
+    for r in run_named(store, "network-authorisations").dicts():
+        out.append(Auth(r["authorisation_id"] or "", r["product_id"] or "", r["jurisdiction"] or "",
+                        dt.date.fromisoformat(r["sort_date"] or ""), r["precision"] or "day",
+                        _split(r["pathways"]), _split(r["pathway_kinds"]), r["classification"] or "",
+                        r["holder"] or "", r["developer"] or r["holder"] or "",
+                        _split(r["modalities"]), _split(r["top_modalities"])))
+    return out
+
+
+def by_product(auths: Iterable[Auth]) -> dict[str, list[Auth]]:
+    groups: dict[str, list[Auth]] = defaultdict(list)
+    for a in auths:
+        groups[a.product].append(a)
+    for g in groups.values():
+        g.sort(key=lambda a: (a.date, a.jurisdiction))
+    return dict(groups)
+
+
+def _coarsest(*precisions: str) -> str:
+    order = {"day": 0, "month": 1, "year": 2}
+    return max(precisions, key=lambda p: order.get(p, 0))
+
+
+@dataclass
+class Lag:
+    product: str
+    first: str
+    later: str
+    days: int
+    precision: str
+    expedited: bool  # the later decision used an expedited pathway or designation
+
+
+def lags(auths: Iterable[Auth]) -> list[Lag]:
+    """For every product, the lag from its first authorisation to each later jurisdiction."""
+    out = []
+    for product, group in sorted(by_product(auths).items()):
+        first_date = group[0].date
+        firsts = [a for a in group if a.date == first_date]
+        seen: set[str] = set()
+        for a in group:
+            if a.date == first_date or a.jurisdiction in seen or a.jurisdiction in {f.jurisdiction for f in firsts}:
+                continue
+            seen.add(a.jurisdiction)  # a second decision in the same jurisdiction is not a new arrival
+            for f in firsts:
+                out.append(Lag(product, f.jurisdiction, a.jurisdiction, (a.date - f.date).days,
+                               _coarsest(a.precision, f.precision),
+                               bool(set(a.pathway_kinds) & EXPEDITED_KINDS)))
+    return out
+
+
+def _stats(values: list[int]) -> dict[str, float]:
+    values = sorted(values)
+    q = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else [values[0]] * 3
+    return {"n": len(values), "median": float(statistics.median(values)), "p25": float(q[0]),
+            "p75": float(q[2]), "min": values[0], "max": values[-1]}
+
+
+def follow_network(auths: Iterable[Auth]) -> nx.DiGraph:
+    g = nx.DiGraph()
+    per_edge: dict[tuple[str, str], list[Lag]] = defaultdict(list)
+    for lag in lags(auths):
+        per_edge[(lag.first, lag.later)].append(lag)
+    for a in auths:
+        g.add_node(a.jurisdiction)
+    for (src, dst), items in per_edge.items():
+        s = _stats([x.days for x in items])
+        g.add_edge(src, dst, weight=len(items), median_lag_days=s["median"], p25_lag_days=s["p25"],
+                   p75_lag_days=s["p75"], min_lag_days=s["min"], max_lag_days=s["max"],
+                   products=";".join(sorted({x.product for x in items})),
+                   coarse_dates=sum(1 for x in items if x.precision != "day"))
+    return g
+
+
+def product_jurisdiction_graph(auths: Iterable[Auth]) -> nx.Graph:
+    """Bipartite: products (bipartite=0) and jurisdictions (bipartite=1); one edge per authorisation."""
+    g = nx.Graph()
+    for a in auths:
+        p, j = f"product:{a.product}", f"jurisdiction:{a.jurisdiction}"
+        g.add_node(p, bipartite=0, kind="product", label=a.product)
+        g.add_node(j, bipartite=1, kind="jurisdiction", label=a.jurisdiction)
+        if g.has_edge(p, j):  # a second decision in the same jurisdiction: keep the first
+            continue
+        g.add_edge(p, j, decision_date=a.date.isoformat(), precision=a.precision,
+                   pathways=";".join(a.pathways), classification=a.classification)
+    return g
+
+
+def pathway_co_use(auths: Iterable[Auth]) -> nx.Graph:
+    """Pathways and designations (nodes, with use counts) linked when used for the same decision."""
+    g = nx.Graph()
+    for a in auths:
+        for p in a.pathways:
+            g.add_node(p)
+            g.nodes[p]["uses"] = g.nodes[p].get("uses", 0) + 1
+        for i, p in enumerate(a.pathways):
+            for q in a.pathways[i + 1:]:
+                w = g.get_edge_data(p, q, {}).get("weight", 0)
+                g.add_edge(p, q, weight=w + 1)
+    return g
+
+
+def sponsor_modality(auths: Iterable[Auth]) -> nx.Graph:
+    """Sponsors (developer, else holder) and the modalities of their products; weight = products."""
+    g = nx.Graph()
+    seen: set[tuple[str, str, str]] = set()
+    for a in auths:
+        for m in a.modalities:
+            key = (a.sponsor, m, a.product)
+            if key in seen:
+                continue
+            seen.add(key)
+            s, mn = f"sponsor:{a.sponsor}", f"modality:{m}"
+            g.add_node(s, bipartite=0, kind="sponsor", label=a.sponsor)
+            g.add_node(mn, bipartite=1, kind="modality", label=m)
+            w = g.get_edge_data(s, mn, {}).get("weight", 0)
+            g.add_edge(s, mn, weight=w + 1)
+    return g
+
+
+# ----------------------------------------------------------------------------- analyses
+
+def first_movers(auths: Iterable[Auth], by: str | None = None) -> list[dict[str, object]]:
+    """How often each jurisdiction authorised a product first, overall or by top modality / period.
+
+    by: None, "modality" (top modality: cell-therapy, gene-therapy, ...) or "period" (5-year periods).
+    Ties on the first date count for every tied jurisdiction (column `tied`).
+    """
+    counts: Counter[tuple[str, str]] = Counter()
+    ties: Counter[tuple[str, str]] = Counter()
+    for group in by_product(auths).values():
+        first_date = group[0].date
+        firsts = sorted({a.jurisdiction for a in group if a.date == first_date})
+        if by == "modality":
+            keys = group[0].top_modalities or ("unknown",)
+        elif by == "period":
+            start = first_date.year - (first_date.year - 2000) % 5
+            keys = (f"{start}-{start + 4}",)
+        else:
+            keys = ("all",)
+        for k in keys:
+            for j in firsts:
+                counts[(k, j)] += 1
+                if len(firsts) > 1:
+                    ties[(k, j)] += 1
+    rows = [{"group": k, "jurisdiction": j, "first": n, "tied": ties[(k, j)]} for (k, j), n in counts.items()]
+    return sorted(rows, key=lambda r: (str(r["group"]), -int(r["first"]), str(r["jurisdiction"])))  # type: ignore[call-overload]
+
+
+def lag_distribution(auths: Iterable[Auth]) -> list[dict[str, object]]:
+    """Per later jurisdiction: lag from the product's first authorisation anywhere."""
+    per: dict[str, list[int]] = defaultdict(list)
+    for lag in lags(auths):
+        per[lag.later].append(lag.days)
+    rows = [{"jurisdiction": j, **_stats(v)} for j, v in per.items()]
+    return sorted(rows, key=lambda r: (r["median"], r["jurisdiction"]))  # type: ignore[arg-type, return-value]
+
+
+def centrality(follow: nx.DiGraph) -> list[dict[str, object]]:
+    """Regulators in the follow network: leads (weighted out-degree: products it authorised first
+    that others authorised later), follows (weighted in-degree), and out-/in-degree centrality
+    (share of the other regulators it leads / follows). PageRank would need SciPy: not a dependency."""
+    out_c = nx.out_degree_centrality(follow) if len(follow) > 1 else {n: 0.0 for n in follow}
+    in_c = nx.in_degree_centrality(follow) if len(follow) > 1 else {n: 0.0 for n in follow}
+    rows = [{"jurisdiction": n, "leads": int(follow.out_degree(n, weight="weight")),
+             "follows": int(follow.in_degree(n, weight="weight")),
+             "leads_share": round(out_c[n], 3), "follows_share": round(in_c[n], 3)}
+            for n in follow.nodes]
+    return sorted(rows, key=lambda r: (-int(r["leads"]), int(r["follows"]), str(r["jurisdiction"])))  # type: ignore[call-overload]
+
+
+def communities(auths: Iterable[Auth]) -> list[dict[str, object]]:
+    """Products grouped by regulatory path: modularity communities of the product projection
+    (products linked by the number of jurisdictions they share).
+
+    Products with the same set of jurisdictions are interchangeable in that projection, so they
+    are merged into one node first (edge weights summed over their product pairs), and greedy
+    modularity runs on that smaller graph: no millions of product pairs on a large graph.
+    """
+    paths_of: dict[str, frozenset[str]] = {}
+    for product, group in by_product(auths).items():
+        paths_of[product] = frozenset(a.jurisdiction for a in group)
+    members: dict[frozenset[str], list[str]] = defaultdict(list)
+    for product, sig in paths_of.items():
+        members[sig].append(product)
+    sigs = sorted(members, key=lambda x: sorted(x))
+    g = nx.Graph()
+    for sig in sigs:
+        n = len(members[sig])
+        g.add_node(sig)
+        if n > 1:
+            g.add_edge(sig, sig, weight=len(sig) * n * (n - 1) / 2)
+    for i, a in enumerate(sigs):
+        for b in sigs[i + 1:]:
+            shared = len(a & b)
+            if shared:
+                g.add_edge(a, b, weight=shared * len(members[a]) * len(members[b]))
+    comms = nx.algorithms.community.greedy_modularity_communities(g, weight="weight") if g.number_of_edges() else [set(sigs)]
+    rows = []
+    groups = [sorted(p for sig in c for p in members[sig]) for c in comms]
+    for i, prods in enumerate(sorted(groups, key=lambda ps: (-len(ps), ps))):
+        jur = Counter(j for p in prods for j in paths_of[p])
+        rows.append({"community": i + 1, "products": len(prods),
+                     "typical_jurisdictions": ";".join(f"{j}({n})" for j, n in jur.most_common(5)),
+                     "members": ";".join(prods)})
+    return rows
+
+
+def single_jurisdiction(auths: Iterable[Auth]) -> list[dict[str, object]]:
+    rows = []
+    for product, group in sorted(by_product(auths).items()):
+        jurs = {a.jurisdiction for a in group}
+        if len(jurs) == 1:
+            rows.append({"product": product, "jurisdiction": next(iter(jurs)), "decision_date": group[0].date.isoformat(),
+                         "modalities": ";".join(group[0].modalities)})
+    return rows
+
+
+@dataclass
+class ExpeditedEffect:
+    rows: list[dict[str, object]] = field(default_factory=list)
+    verdict: str = ""
+
+
+def expedited_effect(auths: Iterable[Auth], min_n: int = 5) -> ExpeditedEffect:
+    """Lag to later jurisdictions with and without an expedited pathway on the later decision.
+
+    Only a description: the data are observational, decision dates are partly known to the
+    month only, and a missing pathway may be a gap in the sources rather than a standard review.
+    """
+    all_lags = lags(auths)
+    out = ExpeditedEffect()
+    for label, sel in (("with expedited pathway", True), ("without (or not recorded)", False)):
+        days = [x.days for x in all_lags if x.expedited == sel]
+        if days:
+            out.rows.append({"later_decision": label, **_stats(days)})
+    n_with = sum(1 for x in all_lags if x.expedited)
+    n_without = len(all_lags) - n_with
+    if n_with < min_n or n_without < min_n:
+        out.verdict = (f"The data do not allow a comparison: {n_with} lags with and {n_without} without an expedited "
+                       f"pathway (fewer than {min_n} in a group).")
+    else:
+        out.verdict = ("Descriptive only, not an effect estimate: jurisdictions, periods and products differ between "
+                       "the groups, some dates are known only to the month, and an absent pathway may be a gap in "
+                       "the sources. The medians above do not show that expedited pathways shorten the lag.")
+    return out
+
+
+def write_graph(g: nx.Graph, path: str) -> None:
+    """GraphML or GEXF by file extension (for Gephi, Cytoscape)."""
+    if path.endswith(".gexf"):
+        nx.write_gexf(g, path)
+    elif path.endswith(".graphml"):
+        nx.write_graphml(g, path)
+    else:
+        raise ValueError("--output must end in .graphml or .gexf")
+
+
+def follow_edges(follow: nx.DiGraph) -> list[dict[str, object]]:
+    rows = [{"from": u, "to": v, "products": d["weight"], "median_lag_days": d["median_lag_days"],
+             "p25": d["p25_lag_days"], "p75": d["p75_lag_days"], "coarse_dates": d["coarse_dates"]}
+            for u, v, d in follow.edges(data=True)]
+    return sorted(rows, key=lambda r: (-int(r["products"]), str(r["from"]), str(r["to"])))  # type: ignore[call-overload]

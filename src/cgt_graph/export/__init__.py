@@ -1,1 +1,0 @@
-"""Exports of the graph: one module per format."""

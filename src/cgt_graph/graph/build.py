@@ -1,0 +1,168 @@
+"""The pipeline: data files -> records -> checks -> RDF -> SHACL -> Oxigraph.
+
+`compile_data` stops at validated RDF (what `cgt-graph validate` runs);
+`build` also loads a new store and publishes it atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
+from rdflib import Dataset, Graph
+
+from cgt_graph import paths
+from cgt_graph.graph import store as st
+from cgt_graph.curation.checks import Index, check
+from cgt_graph.curation.load import DataError, Problem, load_records
+from cgt_graph.publish.partner_import import stored_nquads
+from cgt_graph.graph.emit import ONTOLOGY_GRAPH, record_nquads
+from cgt_graph.graph.validate import graph_lookup, load_shapes, problems_from, pyshacl_violations
+
+Progress = Callable[[str], None]
+
+VALIDATORS = ("auto", "fast", "pyshacl")
+"""`fast`: the shapes as SPARQL inside Oxigraph (shacl_sparql.py); `pyshacl`: the reference;
+`auto`: fast whenever every shape compiles to SPARQL, else pyshacl (at every size: fast is
+the quicker one from the real graph up, see docs/scale.md)."""
+
+
+@dataclass
+class Compiled:
+    nquads: bytes  # data graphs and the ontology graph, N-Quads
+    triples: int  # data triples (without the ontology)
+    timings: dict[str, float] = field(default_factory=dict)
+    validator: str | None = None  # which validator ran (None: SHACL skipped)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The same quads as an rdflib Dataset (parsed on demand: slow at scale)."""
+        ds = Dataset()
+        ds.parse(data=self.nquads, format="nquads")
+        return ds
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def ontology_nquads(ontology_dir: Path) -> bytes:
+    """ontology/cgt.ttl in the ontology named graph, as N-Quads."""
+    g = NamedNode(str(ONTOLOGY_GRAPH))
+    triples = parse(path=str(ontology_dir / "cgt.ttl"), format=RdfFormat.TURTLE)
+    return serialize((Quad(t.subject, t.predicate, t.object, g) for t in triples), format=RdfFormat.N_QUADS) or b""
+
+
+def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
+                 progress: Progress = _quiet, shacl: bool = True, validator: str = "auto") -> Compiled:
+    """Parse, check, make RDF (N-Quads) and validate. Raises DataError with every problem."""
+    if validator not in VALIDATORS:
+        raise ValueError(f"validator must be one of {VALIDATORS}")
+    data_dir = data_dir or paths.data_dir()
+    ontology_dir = ontology_dir or paths.ontology_dir()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    progress(f"reading {data_dir}")
+    try:
+        records, problems = load_records(data_dir)
+    except DataError as exc:
+        raise DataError(_relocate(exc.problems, data_dir)) from None
+    if problems:
+        raise DataError(_relocate(problems, data_dir))
+    problems = check(records)
+    timings["parse"] = time.perf_counter() - t0
+    if problems:
+        raise DataError(_relocate(problems, data_dir))
+    progress(f"{len(records)} records checked; making RDF")
+    t1 = time.perf_counter()
+    idx = Index(records)
+    parts: list[str] = []
+    for _file, lines in record_nquads(records, idx):
+        parts.extend(lines)
+    data_triples = len(parts)
+    del records, idx
+    nquads = "".join(parts).encode("utf-8") + ontology_nquads(ontology_dir)
+    del parts
+    timings["rdf"] = time.perf_counter() - t1
+    used = None
+    if shacl:
+        t2 = time.perf_counter()
+        problems, used = validate_nquads(nquads, ontology_dir, validator, progress, data_triples)
+        timings["shacl"] = time.perf_counter() - t2
+        if problems:
+            raise DataError(_relocate(problems, data_dir))
+    return Compiled(nquads, data_triples, timings, used)
+
+
+def validate_nquads(nquads: bytes, ontology_dir: Path, validator: str = "auto",
+                    progress: Progress = _quiet, triples: int | None = None) -> tuple[list[Problem], str]:
+    """Validate data and ontology (N-Quads) against the shapes; (problems, validator used)."""
+    from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, locate_in_store, sparql_violations
+
+    shapes = load_shapes(ontology_dir)
+    if validator == "auto":
+        try:
+            compile_shapes(shapes)
+            validator = "fast"
+        except Unsupported as exc:
+            progress(f"shapes use {exc}: validating with pyshacl")
+            validator = "pyshacl"
+    progress(f"validating {triples or 'the'} triples against SHACL shapes ({validator})")
+    if validator == "fast":
+        store = Store()  # in memory: Oxigraph answers the checks 3-5x faster than from disk
+        store.bulk_load(nquads, format=RdfFormat.N_QUADS)
+        return problems_from(sparql_violations(store, shapes), locate_in_store(store)), validator
+    ds = Dataset()
+    ds.parse(data=nquads, format="nquads")
+    flat = Graph()  # data and ontology: the fixed vocabularies live in the ontology
+    for g in ds.graphs():
+        for t in g:
+            flat.add(t)
+    del ds
+    return problems_from(pyshacl_violations(flat, shapes), graph_lookup(flat)), validator
+
+
+def _relocate(problems: list[Problem], data_dir: Path) -> list[Problem]:
+    """Show files as the user can open them: relative to the working directory."""
+    try:
+        shown = data_dir.resolve().relative_to(Path.cwd())
+    except ValueError:
+        shown = data_dir.resolve()
+    prefix = data_dir.resolve().name + "/"
+    return [replace(p, file=str(shown / p.file[len(prefix):])) if p.file.startswith(prefix) else p
+            for p in problems]
+
+
+@dataclass
+class BuildReport:
+    store: Path
+    build: Path
+    triples: int
+    quads: int
+    timings: dict[str, float]
+    validator: str | None = None
+
+
+def build(store_path: Path | None = None, data_dir: Path | None = None,
+          ontology_dir: Path | None = None, progress: Progress = _quiet, shacl: bool = True,
+          validator: str = "auto") -> BuildReport:
+    """Compile, load into a new directory, publish atomically."""
+    store_path = store_path or paths.store_dir()
+    compiled = compile_data(data_dir, ontology_dir, progress, shacl=shacl, validator=validator)
+    timings = dict(compiled.timings)
+    with st.build_lock(store_path):
+        st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
+        t0 = time.perf_counter()
+        nquads = compiled.nquads + stored_nquads(store_path)  # accepted partner graphs survive rebuilds (partner_import.py)
+        build_dir = st.new_build_dir(store_path)
+        progress(f"loading into {build_dir}")
+        store = st.bulk_load(build_dir, nquads)
+        quads = len(store)
+        del store  # close before publishing
+        timings["load"] = time.perf_counter() - t0
+        st.publish(store_path, build_dir)
+    progress(f"published {store_path} -> {build_dir.name}")
+    return BuildReport(store_path, build_dir, compiled.triples, quads, timings, compiled.validator)

@@ -1,0 +1,118 @@
+"""SHACL validation of the built RDF: pyshacl (the reference) or the shapes as SPARQL in Oxigraph.
+
+Violations are mapped back to the data file and line of the record whose node
+broke the shape, so a curator sees the same kind of message as for the
+Python checks. Both validators report through `problems_from`, so their
+messages have the same form.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from rdflib import RDF, Graph, Namespace, URIRef
+
+from cgt_graph.curation.load import Problem
+from cgt_graph.graph.emit import CGT
+from cgt_graph.graph.shacl_sparql import Violation, rdflib_text
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+Lookup = Callable[[str], "tuple[str, str] | None"]
+
+
+def load_shapes(ontology_dir: Path) -> Graph:
+    g = Graph()
+    for path in sorted(ontology_dir.glob("*shapes*.ttl")):
+        g.parse(path, format="turtle")
+    return g
+
+
+def pyshacl_violations(data: Graph, shapes: Graph) -> list[Violation]:
+    """Run pyshacl (inference off); one Violation per validation result."""
+    from pyshacl import validate  # imported here: it is slow to import
+
+    conforms, report, _text = validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+    )
+    if conforms:
+        return []
+    assert isinstance(report, Graph)
+    out: set[Violation] = set()
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        if path is not None and not isinstance(path, URIRef):
+            inv = report.value(path, SH.inversePath)
+            shown = f"^<{inv}>" if inv is not None else str(path)
+        else:
+            shown = f"<{path}>" if path is not None else ""
+        msg = report.value(result, SH.resultMessage)
+        comp = report.value(result, SH.sourceConstraintComponent)
+        value = report.value(result, SH.value)
+        out.add(Violation(rdflib_text(focus) or "", shown,
+                          str(comp).rsplit("#", 1)[-1] if comp else "violation",
+                          rdflib_text(value), str(msg) if msg else ""))
+    return sorted(out, key=lambda v: (v.focus, v.path, v.component, v.value or ""))
+
+
+def shacl_problems(data: Graph, shapes: Graph) -> list[Problem]:
+    """Run pyshacl; return one Problem per violation, located by record."""
+    return problems_from(pyshacl_violations(data, shapes), graph_lookup(data))
+
+
+def problems_from(violations: list[Violation], lookup: Lookup) -> list[Problem]:
+    """`file:line (record): [shacl:Component] focus path: message (value ...)` per violation."""
+    out: list[Problem] = []
+    for v in violations:
+        file, line, record = _locate(lookup, v.focus)
+        text = _short(v.focus)
+        if v.path:
+            text += f" {_short(v.path)}"
+        text += f": {v.message}" if v.message else ""
+        if v.value is not None:
+            text += f" (value {_short(v.value)})"
+        out.append(Problem(file, line, record, f"shacl:{v.component}", text))
+    return sorted(out, key=lambda p: (p.file, p.line or 0, p.message))
+
+
+def _short(node: str) -> str:
+    s = node
+    inverse = s.startswith("^")
+    s = s.lstrip("^")
+    if s.startswith("<") and s.endswith(">"):
+        s = s[1:-1]
+    for prefix, ns in (("cgt:", str(CGT)), ("id:", "https://w3id.org/cgt-graph/id/")):
+        if s.startswith(ns):
+            s = prefix + s[len(ns):]
+            break
+    s = ("^" if inverse else "") + s
+    return s if len(s) < 80 else s[:77] + "..."
+
+
+def graph_lookup(data: Graph) -> Lookup:
+    def look(iri: str) -> tuple[str, str] | None:
+        loc = data.value(URIRef(iri), CGT.recordLocation)
+        if loc is None:
+            return None
+        code = data.value(URIRef(iri), CGT.code)
+        return str(loc), str(code) if code is not None else ""
+    return look
+
+
+def _locate(lookup: Lookup, focus: str) -> tuple[str, int | None, str | None]:
+    """The record (file, line, id) a focus node belongs to."""
+    if focus.startswith("<") and focus.endswith(">"):
+        candidate = focus[1:-1]
+        while True:
+            found = lookup(candidate)
+            if found is not None:
+                file, _, line = found[0].rpartition(":")
+                return file, int(line) if line.isdigit() else None, found[1] or None
+            if "/" not in candidate.split("/id/", 1)[-1]:
+                break
+            candidate = candidate.rsplit("/", 1)[0]
+            if candidate.endswith("/citation") or candidate.endswith("/event"):
+                candidate = candidate.rsplit("/", 1)[0]
+    return ("<graph>", None, _short(focus))

@@ -1,0 +1,95 @@
+"""FHIR R5 RegulatedAuthorization resources, one per marketing authorisation, in a Bundle.
+
+Mapping (docs/design.md): subject = the product (logical reference by our product IRI),
+type = MarketingAuth, region = ISO 3166 code (`EU` is ISO's exceptionally reserved code),
+status = FHIR publication-status (active / retired) plus our own status code, statusDate =
+the status date, or the decision date while authorised, indication, holder (by name),
+regulator (the deciding agency), identifier (our IRI and each regulator-issued number),
+basis = the pathways of the decision, case = the status events (one application per event).
+
+Each resource is validated by constructing it with `fhir.resources` (R5); the Bundle
+(type collection) is written as JSON with sorted keys.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fhir.resources.bundle import Bundle
+from fhir.resources.regulatedauthorization import RegulatedAuthorization
+from pyoxigraph import Store
+
+from cgt_graph.sparql.library import run_named
+from cgt_graph.graph.emit import CGT, ID
+
+TYPE_SYSTEM = "http://hl7.org/fhir/regulated-authorization-type"
+ISO_3166 = "urn:iso:std:iso:3166"
+PUBLICATION_STATUS = "http://hl7.org/fhir/publication-status"
+PUBLICATION = {"authorised": "active", "suspended": "active", "withdrawn": "retired", "expired": "retired",
+               "revoked": "retired"}
+
+
+def _coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    c = {"system": system, "code": code}
+    if display:
+        c["display"] = display
+    return c
+
+
+def resource(row: dict[str, str | None], identifiers: list[tuple[str, str]],
+             events: list[dict[str, str | None]]) -> RegulatedAuthorization:
+    aid = str(row["authorisation_id"])
+    data: dict[str, Any] = {
+        "resourceType": "RegulatedAuthorization",
+        "id": aid,
+        "identifier": [{"system": f"{ID}authorisation/", "value": aid}]
+        + [{"system": prop, "value": value} for prop, value in identifiers],
+        "subject": [{"identifier": {"system": f"{ID}product/", "value": row["product_id"]},
+                     "type": "MedicinalProductDefinition",
+                     "display": row["brand_name"] and f"{row['brand_name']} ({row['product_name']})" or row["product_name"]}],
+        "type": {"coding": [_coding(TYPE_SYSTEM, "MarketingAuth", "Marketing Authorization")]},
+        "region": [{"coding": [_coding(ISO_3166, str(row["jurisdiction"]))]}],
+        "status": {"coding": [_coding(PUBLICATION_STATUS, PUBLICATION[str(row["status"])]),
+                              _coding(str(CGT), str(row["status"]))]},
+        "statusDate": row["status_date"] or row["decision_date"],
+        "indication": [{"concept": {"text": row["indication"]}}],
+        "holder": {"display": row["holder"]},
+        "regulator": {"identifier": {"system": f"{ID}agency/", "value": row["agency_id"]},
+                      "type": "Organization", "display": row["agency_name"]},
+    }
+    pathways = sorted(p for p in (row["pathways"] or "").split(";") if p)
+    if pathways:
+        data["basis"] = [{"coding": [_coding(f"{ID}pathway/", p)]} for p in pathways]
+    if events:
+        data["case"] = {"type": {"text": "status events"},
+                        "application": [{"type": {"coding": [_coding(str(CGT), str(e["event_type"]))],
+                                                  **({"text": e["note"]} if e.get("note") else {})},
+                                         "dateDateTime": e["date"]} for e in events]}
+    return RegulatedAuthorization.model_validate(data)
+
+
+def bundle(store: Store) -> Bundle:
+    idents: dict[str, list[tuple[str, str]]] = {}
+    for r in run_named(store, "authorisation-identifiers").dicts():
+        idents.setdefault(str(r["authorisation_id"]), []).append((str(r["property"]), str(r["value"])))
+    events: dict[str, list[dict[str, str | None]]] = {}
+    for r in run_named(store, "authorisation-events").dicts():
+        events.setdefault(str(r["authorisation_id"]), []).append(r)
+    entries = []
+    for row in run_named(store, "fhir-authorisations").dicts():
+        aid = str(row["authorisation_id"])
+        res = resource(row, sorted(idents.get(aid, [])), events.get(aid, []))
+        entries.append({"fullUrl": f"{ID}authorisation/{aid}", "resource": res})
+    entries.sort(key=lambda e: e["fullUrl"])
+    return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
+
+
+def fhir_json(store: Store) -> bytes:
+    b = bundle(store)
+    data = json.loads(b.model_dump_json(exclude_none=True))
+    return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def resource_count(data: bytes) -> int:
+    return len(json.loads(data).get("entry", []))

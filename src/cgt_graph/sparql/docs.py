@@ -1,0 +1,37 @@
+"""Generate docs/queries.md from the query library (run: python -m cgt_graph.sparql.docs).
+
+A test fails when the committed file differs from what this writes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from cgt_graph.sparql.library import library
+
+
+def queries_markdown() -> str:
+    lines = ["# The query library", "",
+             "Generated from `src/cgt_graph/queries/*.rq` by `python -m cgt_graph.sparql.docs`; do not edit by hand.", "",
+             "Run one with `cgt-graph query --name NAME [--param key=value] [--format table|csv|tsv|json]`, "
+             "or send its text to the endpoint (`cgt-graph serve`, then `/sparql`). In the text a parameter "
+             "is written `$name`; the CLI writes the typed value in its place.", ""]
+    for q in library().values():
+        lines += [f"## `{q.name}`: {q.title}", "", q.description, ""]
+        if q.params:
+            lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
+            lines += [f"| `{p.name}` | {p.type} | `{p.default}` | {p.help} |" for p in q.params]
+            lines.append("")
+        lines += ["```sparql", q.text.rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/queries.md")
+    target.write_text(queries_markdown(), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

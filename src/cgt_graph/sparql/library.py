@@ -1,0 +1,214 @@
+"""The query library and the one place queries are run.
+
+Library queries are the `.rq` files in `cgt_graph/queries/`. Each opens with
+header comments:
+
+    # title: Authorisations by modality
+    # description: Which products of a modality ...
+    # param: modality | modality | car-t | modality id, e.g. car-t
+
+A `param` line is `name | type | default | help`; the type is one of the id
+kinds (modality, product, jurisdiction, pathway, agency, class) which become
+IRIs, or `string` / `integer`. In the query text a parameter is written
+`$name` (SPARQL's other variable sigil, so the file stays valid SPARQL); it is
+replaced by the typed term serialised by pyoxigraph (ids are checked against
+the slug pattern first), so no user text is ever spliced in raw.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from pyoxigraph import (BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Store,
+                        Variable)
+
+from cgt_graph import paths
+from cgt_graph.curation.checks import SLUG
+from cgt_graph.graph.emit import iri
+
+IRI_PARAM_TYPES = {"modality", "product", "jurisdiction", "pathway", "agency", "class", "source",
+                   "claim", "policy", "scheme"}
+
+
+class QueryError(Exception):
+    """A query could not be found, bound or run."""
+
+
+@dataclass
+class Param:
+    name: str
+    type: str
+    default: str | None
+    help: str
+
+
+@dataclass
+class LibraryQuery:
+    name: str
+    title: str
+    description: str
+    text: str
+    params: list[Param] = field(default_factory=list)
+    path: Path | None = None
+
+
+def parse_query_file(path: Path) -> LibraryQuery:
+    text = path.read_text(encoding="utf-8")
+    title = description = ""
+    params: list[Param] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].strip().partition(":")
+        value = value.strip()
+        if key == "title":
+            title = value
+        elif key == "description":
+            description = value
+        elif key == "param":
+            parts = [p.strip() for p in value.split("|")]
+            if len(parts) != 4:
+                raise QueryError(f"{path}: param line must be 'name | type | default | help'")
+            name, typ, default, help_ = parts
+            if typ not in IRI_PARAM_TYPES | {"string", "integer"}:
+                raise QueryError(f"{path}: unknown param type {typ!r}")
+            params.append(Param(name, typ, default or None, help_))
+    if not title or not description:
+        raise QueryError(f"{path}: a library query needs '# title:' and '# description:' lines")
+    return LibraryQuery(path.stem, title, description, text, params, path)
+
+
+def library(directory: Path | None = None) -> dict[str, LibraryQuery]:
+    directory = directory or paths.queries_dir()
+    return {p.stem: parse_query_file(p) for p in sorted(directory.glob("*.rq"))}
+
+
+def get(name: str) -> LibraryQuery:
+    lib = library()
+    if name not in lib:
+        raise QueryError(f"no library query {name!r}; known: {', '.join(lib)}")
+    return lib[name]
+
+
+def bind(q: LibraryQuery, values: dict[str, str]) -> dict[Variable, Any]:
+    """Turn user-given `key=value` strings into typed terms."""
+    known = {p.name: p for p in q.params}
+    for key in values:
+        if key not in known:
+            raise QueryError(f"query {q.name!r} has no parameter {key!r}; it takes: {', '.join(known) or 'none'}")
+    subs: dict[Variable, Any] = {}
+    for p in q.params:
+        value = values.get(p.name, p.default)
+        if value is None:
+            raise QueryError(f"query {q.name!r} needs --param {p.name}=...")
+        if p.type in IRI_PARAM_TYPES:
+            if not (SLUG.match(value) or (p.type == "jurisdiction" and re.match(r"^[A-Z]{2}$", value))):
+                raise QueryError(f"--param {p.name} must be a {p.type} id, got {value!r}")
+            subs[Variable(p.name)] = NamedNode(str(iri(p.type, value)))
+        elif p.type == "integer":
+            try:
+                subs[Variable(p.name)] = Literal(int(value))
+            except ValueError as exc:
+                raise QueryError(f"--param {p.name} must be an integer") from exc
+        else:
+            subs[Variable(p.name)] = Literal(value)
+    return subs
+
+
+def data_graphs(store: Store) -> list[NamedNode]:
+    """The named graphs: one per data file, and the ontology."""
+    return sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
+
+
+@dataclass
+class Result:
+    """A SELECT result as plain Python: column names and rows of strings (or None)."""
+
+    columns: list[str]
+    rows: list[list[str | None]]
+
+    def dicts(self) -> list[dict[str, str | None]]:
+        return [dict(zip(self.columns, r)) for r in self.rows]
+
+    def column(self, name: str) -> list[str | None]:
+        i = self.columns.index(name)
+        return [r[i] for r in self.rows]
+
+
+def _text(term: Any) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, (NamedNode, Literal)):
+        return term.value
+    if isinstance(term, BlankNode):
+        return "_:" + term.value
+    return str(term)
+
+
+def run(store: Store, text: str) -> Result:
+    """Run a SELECT (or ASK) over the data graphs as one default graph."""
+    try:
+        # the union of the named graphs (data files + ontology); listing ~100 graphs as
+        # default_graph instead made every pattern a union and queries 100x slower
+        out = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from exc
+    if isinstance(out, QueryBoolean):
+        return Result(["ask"], [["true" if bool(out) else "false"]])
+    if not isinstance(out, QuerySolutions):
+        raise QueryError("only SELECT and ASK queries give a table; use CONSTRUCT through the endpoint")
+    cols = [v.value for v in out.variables]
+    rows = [[_text(sol[c]) for c in cols] for sol in out]
+    return Result(cols, rows)
+
+
+def substitute(text: str, terms: dict[Variable, Any]) -> str:
+    """Write each bound term in place of `$name` in the query text."""
+    for var, term in terms.items():
+        text = re.sub(r"\$" + re.escape(var.value) + r"\b", lambda _m, t=str(term): t, text)
+    return text
+
+
+def bound_text(name: str, values: dict[str, str] | None = None) -> str:
+    """The library query `name` with its parameters written in."""
+    q = get(name)
+    return substitute(q.text, bind(q, values or {}))
+
+
+def run_named(store: Store, name: str, values: dict[str, str] | None = None) -> Result:
+    return run(store, bound_text(name, values))
+
+
+def format_result(result: Result, fmt: str) -> str:
+    if fmt in ("csv", "tsv"):
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        w.writerow(result.columns)
+        for r in result.rows:
+            w.writerow(["" if v is None else v for v in r])
+        return buf.getvalue()
+    if fmt == "json":
+        return json.dumps(result.dicts(), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "table":
+        return _table(result.columns, result.rows)
+    raise QueryError(f"unknown format {fmt!r}")
+
+
+def _table(cols: list[str], rows: Iterable[list[str | None]], width: int = 60) -> str:
+    def cell(v: str | None) -> str:
+        s = "" if v is None else str(v).replace("\n", " ")
+        return s if len(s) <= width else s[: width - 1] + "…"
+
+    body = [[cell(v) for v in r] for r in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in body]) for i, c in enumerate(cols)]
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    sep = "  ".join("-" * w for w in widths)
+    out = [line, sep] + ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in body]
+    out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+    return "\n".join(o.rstrip() for o in out) + "\n"
