@@ -94,6 +94,38 @@ def validate(data_dir: Path | None, no_shacl: bool, validator: str, quiet: bool)
 
 
 @main.command()
+@data_option
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 naming each file not in canonical form.")
+def lint(data_dir: Path | None, check: bool) -> None:
+    """Rewrite every data file in one canonical form (key order from the data model, quoting,
+    folding of long text at 100 columns; comments kept).
+
+    Only rewrites that read back to the same data are written. With --check, lists the files
+    that differ and exits 1.
+    """
+    from cgt_graph.curation.lint import lint as do_lint
+
+    root = data_dir or paths.data_dir()
+    results = do_lint(root, write=not check)
+    errors = [r for r in results if r.error]
+    changed = [r for r in results if r.changed and not r.error]
+    for r in errors:
+        click.echo(f"{r.file}: {r.error}", err=True)
+    if check:
+        for r in changed:
+            click.echo(f"{r.file}: not in canonical form", err=True)
+        if changed:
+            fix = "cgt-graph lint" + (f" --data {data_dir}" if data_dir else "")
+            click.echo(f"{len(changed)} file(s) differ; fix with: {fix}", err=True)
+    else:
+        click.echo(f"{len(changed)} of {len(results)} data files rewritten in canonical form.")
+    if errors:
+        sys.exit(2)
+    if check and changed:
+        sys.exit(1)
+
+
+@main.command()
 @store_option
 @data_option
 @validator_option
