@@ -122,6 +122,9 @@ SPECS: dict[str, dict[str, F]] = {
               "part_of": F(("ref", "claim")), "note": F("str"),
               "sources": F("citations", True)},
 }
+# when a curator last checked the record against its sources (issue #18): on every kind
+for _spec in SPECS.values():
+    _spec["verified"] = F("date")
 
 CITATION = {"source": F(("ref", "source"), True), "quote": F("str", True),
             "confidence": F(("enum", CONFIDENCE))}

@@ -248,6 +248,7 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
     a = em.add
     a(s, CGT.recordLocation, f"{rec.file}:{rec.line}")
     a(s, CGT.code, key)
+    em.date(s, CGT.verified, d.get("verified"))
     k = rec.kind
     if k == "jurisdiction":
         a(s, RDF.type, CGT.Jurisdiction)
