@@ -30,6 +30,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 from cgt_graph import paths
 from cgt_graph.publish import canonical, fhir, jsonld, tables
 from cgt_graph.graph.emit import BASE, ONTOLOGY_GRAPH
+from cgt_graph.sparql.terms import RDF_TYPE
 
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -39,7 +40,6 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = canonical.RDF_TYPE
 OWL = "http://www.w3.org/2002/07/owl#"
 MEDIA = {".ttl": "text/turtle", ".nt": "application/n-triples", ".nq": "application/n-quads",
          ".trig": "application/trig", ".jsonld": "application/ld+json", ".csv": "text/csv",
@@ -121,7 +121,7 @@ def statistics(quads: list[Quad]) -> dict:
         if p.value == RDF_TYPE and isinstance(s, NamedNode) and isinstance(o, NamedNode):
             classes[o.value] += 1
             typed.add(s.value)
-    graphs = Counter(q.graph_name.value for q in quads)
+    graphs = Counter(q.graph_name.value for q in quads if isinstance(q.graph_name, NamedNode))
     return {"triples": len(triples), "quads": len(quads), "entities": len(typed),
             "subjects": len({t[0] for t in triples}), "properties": len({t[1] for t in triples}),
             "classes": dict(sorted(classes.items())), "graphs": dict(sorted(graphs.items()))}
@@ -171,7 +171,7 @@ def void(store: Store, quads: list[Quad], counts: dict, version: str, date: str,
         add(sub, VOID + "triples", lit(n, integer))
     # the sources used: every cited source record
     entity = NamedNode("http://www.w3.org/ns/prov#entity")
-    for src in sorted({q.object.value for q in quads if q.predicate == entity}):
+    for src in sorted({q.object.value for q in quads if q.predicate == entity and isinstance(q.object, NamedNode)}):
         add(ds, DCT + "source", NamedNode(src))
     for name in sorted(files):
         if name in ("void.ttl", "SHA256SUMS"):

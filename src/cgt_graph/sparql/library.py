@@ -23,14 +23,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from pyoxigraph import (BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Store,
-                        Variable)
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
 from cgt_graph import paths
 from cgt_graph.curation.checks import SLUG
 from cgt_graph.graph.emit import iri
+from cgt_graph.sparql import terms
 
 IRI_PARAM_TYPES = {"modality", "product", "jurisdiction", "pathway", "agency", "class", "source",
                    "claim", "policy", "scheme"}
@@ -134,21 +134,11 @@ class Result:
     rows: list[list[str | None]]
 
     def dicts(self) -> list[dict[str, str | None]]:
-        return [dict(zip(self.columns, r)) for r in self.rows]
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
 
     def column(self, name: str) -> list[str | None]:
         i = self.columns.index(name)
         return [r[i] for r in self.rows]
-
-
-def _text(term: Any) -> str | None:
-    if term is None:
-        return None
-    if isinstance(term, (NamedNode, Literal)):
-        return term.value
-    if isinstance(term, BlankNode):
-        return "_:" + term.value
-    return str(term)
 
 
 def run(store: Store, text: str) -> Result:
@@ -164,15 +154,20 @@ def run(store: Store, text: str) -> Result:
     if not isinstance(out, QuerySolutions):
         raise QueryError("only SELECT and ASK queries give a table; use CONSTRUCT through the endpoint")
     cols = [v.value for v in out.variables]
-    rows = [[_text(sol[c]) for c in cols] for sol in out]
+    rows = [[terms.text(sol[c]) for c in cols] for sol in out]
     return Result(cols, rows)
 
 
 def substitute(text: str, terms: dict[Variable, Any]) -> str:
     """Write each bound term in place of `$name` in the query text."""
     for var, term in terms.items():
-        text = re.sub(r"\$" + re.escape(var.value) + r"\b", lambda _m, t=str(term): t, text)
+        text = re.sub(r"\$" + re.escape(var.value) + r"\b", _verbatim(str(term)), text)
     return text
+
+
+def _verbatim(written: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts `written` as it is (no backslash processing)."""
+    return lambda _match: written
 
 
 def bound_text(name: str, values: dict[str, str] | None = None) -> str:
@@ -207,8 +202,8 @@ def _table(cols: list[str], rows: Iterable[list[str | None]], width: int = 60) -
 
     body = [[cell(v) for v in r] for r in rows]
     widths = [max([len(c)] + [len(r[i]) for r in body]) for i, c in enumerate(cols)]
-    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
     sep = "  ".join("-" * w for w in widths)
-    out = [line, sep] + ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in body]
+    out = [line, sep] + ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in body]
     out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
     return "\n".join(o.rstrip() for o in out) + "\n"
