@@ -198,8 +198,8 @@ def first_movers(auths: Iterable[Auth], by: str | None = None) -> list[dict[str,
                 counts[(k, j)] += 1
                 if len(firsts) > 1:
                     ties[(k, j)] += 1
-    rows = [{"group": k, "jurisdiction": j, "first": n, "tied": ties[(k, j)]} for (k, j), n in counts.items()]
-    return sorted(rows, key=lambda r: (str(r["group"]), -int(r["first"]), str(r["jurisdiction"])))  # type: ignore[call-overload]
+    order = sorted(counts, key=lambda kj: (kj[0], -counts[kj], kj[1]))
+    return [{"group": k, "jurisdiction": j, "first": counts[(k, j)], "tied": ties[(k, j)]} for k, j in order]
 
 
 def lag_distribution(auths: Iterable[Auth]) -> list[dict[str, object]]:
@@ -207,8 +207,8 @@ def lag_distribution(auths: Iterable[Auth]) -> list[dict[str, object]]:
     per: dict[str, list[int]] = defaultdict(list)
     for lag in lags(auths):
         per[lag.later].append(lag.days)
-    rows = [{"jurisdiction": j, **_stats(v)} for j, v in per.items()]
-    return sorted(rows, key=lambda r: (r["median"], r["jurisdiction"]))  # type: ignore[arg-type, return-value]
+    stats = {j: _stats(v) for j, v in per.items()}
+    return [{"jurisdiction": j, **stats[j]} for j in sorted(stats, key=lambda j: (stats[j]["median"], j))]
 
 
 def centrality(follow: nx.DiGraph) -> list[dict[str, object]]:
@@ -217,11 +217,11 @@ def centrality(follow: nx.DiGraph) -> list[dict[str, object]]:
     (share of the other regulators it leads / follows). PageRank would need SciPy: not a dependency."""
     out_c = nx.out_degree_centrality(follow) if len(follow) > 1 else {n: 0.0 for n in follow}
     in_c = nx.in_degree_centrality(follow) if len(follow) > 1 else {n: 0.0 for n in follow}
-    rows = [{"jurisdiction": n, "leads": int(follow.out_degree(n, weight="weight")),
-             "follows": int(follow.in_degree(n, weight="weight")),
+    leads = {n: int(follow.out_degree(n, weight="weight")) for n in follow.nodes}
+    follows = {n: int(follow.in_degree(n, weight="weight")) for n in follow.nodes}
+    return [{"jurisdiction": n, "leads": leads[n], "follows": follows[n],
              "leads_share": round(out_c[n], 3), "follows_share": round(in_c[n], 3)}
-            for n in follow.nodes]
-    return sorted(rows, key=lambda r: (-int(r["leads"]), int(r["follows"]), str(r["jurisdiction"])))  # type: ignore[call-overload]
+            for n in sorted(follow.nodes, key=lambda n: (-leads[n], follows[n], str(n)))]
 
 
 def communities(auths: Iterable[Auth]) -> list[dict[str, object]]:
@@ -262,7 +262,7 @@ def communities(auths: Iterable[Auth]) -> list[dict[str, object]]:
 
 
 def single_jurisdiction(auths: Iterable[Auth]) -> list[dict[str, object]]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for product, group in sorted(by_product(auths).items()):
         jurs = {a.jurisdiction for a in group}
         if len(jurs) == 1:
@@ -312,7 +312,7 @@ def write_graph(g: nx.Graph, path: str) -> None:
 
 
 def follow_edges(follow: nx.DiGraph) -> list[dict[str, object]]:
-    rows = [{"from": u, "to": v, "products": d["weight"], "median_lag_days": d["median_lag_days"],
+    edges = sorted(follow.edges(data=True), key=lambda e: (-int(e[2]["weight"]), str(e[0]), str(e[1])))
+    return [{"from": u, "to": v, "products": d["weight"], "median_lag_days": d["median_lag_days"],
              "p25": d["p25_lag_days"], "p75": d["p75_lag_days"], "coarse_dates": d["coarse_dates"]}
-            for u, v, d in follow.edges(data=True)]
-    return sorted(rows, key=lambda r: (-int(r["products"]), str(r["from"]), str(r["to"])))  # type: ignore[call-overload]
+            for u, v, d in edges]

@@ -53,7 +53,7 @@ class DataError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     pass
 
 

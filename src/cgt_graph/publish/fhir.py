@@ -76,7 +76,7 @@ def bundle(store: Store) -> Bundle:
     events: dict[str, list[dict[str, str | None]]] = {}
     for r in run_named(store, "authorisation-events").dicts():
         events.setdefault(str(r["authorisation_id"]), []).append(r)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for row in run_named(store, "fhir-authorisations").dicts():
         aid = str(row["authorisation_id"])
         res = resource(row, sorted(idents.get(aid, [])), events.get(aid, []))

@@ -382,6 +382,7 @@ def _publish(store_path: Path, drop, add: list[Quad], write: dict[Path, bytes | 
                 if not (isinstance(q.graph_name, NamedNode) and drop(q.graph_name.value))]
         del current
         nquads = serialize(keep + add, format=RdfFormat.N_QUADS)
+        assert nquads is not None  # serialize returns the bytes when given no output
         build_dir = st.new_build_dir(store_path)
         loaded = st.bulk_load(build_dir, nquads)
         del loaded
