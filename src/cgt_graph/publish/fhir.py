@@ -16,11 +16,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fhir.resources.bundle import Bundle
-from fhir.resources.regulatedauthorization import RegulatedAuthorization
 from pyoxigraph import Store
 
+from cgt_graph.errors import missing_extra
 from cgt_graph.sparql.library import run_named
+
+try:
+    from fhir.resources.bundle import Bundle
+    from fhir.resources.regulatedauthorization import RegulatedAuthorization
+except ImportError as exc:
+    raise missing_extra(exc, "fhir", "FHIR R5 output") from None
 from cgt_graph.graph.emit import CGT, ID
 
 TYPE_SYSTEM = "http://hl7.org/fhir/regulated-authorization-type"

@@ -40,6 +40,7 @@ from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFo
                         serialize)
 
 from cgt_graph import paths
+from cgt_graph.errors import CgtError
 from cgt_graph.graph import store as st
 from cgt_graph.curation.checks import SLUG
 from cgt_graph.graph.emit import BASE, GRAPH, ONTOLOGY_GRAPH
@@ -59,12 +60,12 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _CHECKSUM_LINE = re.compile(rb'<' + re.escape(SPDX.encode()) + rb'checksumValue> "([0-9a-f]{64})"')
 
 
-class ImportRefused(Exception):
+class ImportRefused(CgtError):
     """The file was refused; nothing was written. `code`: 2 unreadable/unsafe, 1 shape violations."""
 
     def __init__(self, file: Path | str, reason: str, code: int = 2, details: list[str] | None = None):
-        self.file, self.reason, self.code, self.details = str(file), reason, code, details or []
-        super().__init__(f"refused {file}: {reason}")
+        self.file, self.reason = str(file), reason
+        super().__init__(f"refused {file}: {reason}", code, details or [], note="nothing was written.")
 
 
 @dataclass

@@ -28,6 +28,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from cgt_graph import paths
+from cgt_graph.errors import CgtError, missing_extra
 from cgt_graph.publish import canonical, fhir, jsonld, tables
 from cgt_graph.graph.emit import BASE, ONTOLOGY_GRAPH
 from cgt_graph.sparql.terms import RDF_TYPE
@@ -46,8 +47,8 @@ MEDIA = {".ttl": "text/turtle", ".nt": "application/n-triples", ".nq": "applicat
          ".json": "application/fhir+json", ".html": "text/html"}
 
 
-class ReleaseError(Exception):
-    """The release cannot be written (bad version or date, already exists, no store)."""
+class ReleaseError(CgtError):
+    """The release cannot be written (bad version or date, already exists): exit code 2."""
 
 
 @dataclass
@@ -198,7 +199,10 @@ def ontology_html(path: Path) -> bytes:
     """Ontology documentation as one self-contained HTML page (pyLODE, offline)."""
     import logging
 
-    from pylode import OntPub
+    try:
+        from pylode import OntPub
+    except ImportError as exc:
+        raise missing_extra(exc, "release", "the ontology documentation of a release") from None
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     return OntPub(ontology=str(path)).make_html().encode("utf-8")

@@ -28,16 +28,24 @@ from typing import Any, Callable, Iterable
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
 from cgt_graph import paths
+from cgt_graph.errors import CgtError
 from cgt_graph.curation.checks import SLUG
 from cgt_graph.graph.emit import iri
 from cgt_graph.sparql import terms
 
+#: `cgt-graph stats`: (title, library query), in the order printed
+STATS = [("Nodes per class", "counts-by-class"),
+         ("Authorisations per jurisdiction", "counts-by-jurisdiction"),
+         ("Products per modality", "counts-by-modality"),
+         ("Authorisations per regulatory class", "counts-by-class-scheme"),
+         ("Citations per evidence level", "counts-by-evidence"),
+         ("Seed claims against the graph", "claims-vs-graph")]
 IRI_PARAM_TYPES = {"modality", "product", "jurisdiction", "pathway", "agency", "class", "source",
                    "claim", "policy", "scheme"}
 
 
-class QueryError(Exception):
-    """A query could not be found, bound or run."""
+class QueryError(CgtError):
+    """A query could not be found, bound or run (exit code 2)."""
 
 
 @dataclass
@@ -132,6 +140,12 @@ class Result:
 
     columns: list[str]
     rows: list[list[str | None]]
+
+    @classmethod
+    def from_dicts(cls, rows: list[dict[str, object]]) -> Result:
+        """A table of Python rows (columns from the first row; values as text)."""
+        cols = list(rows[0]) if rows else ["(no rows)"]
+        return cls(cols, [[None if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows])
 
     def dicts(self) -> list[dict[str, str | None]]:
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
