@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,9 +93,22 @@ def parse_query_file(path: Path) -> LibraryQuery:
     return LibraryQuery(path.stem, title, description, text, params, path)
 
 
+_PARSED: dict[Path, tuple[list[str], dict[str, LibraryQuery]]] = {}
+
+
 def library(directory: Path | None = None) -> dict[str, LibraryQuery]:
+    """The library queries of `directory` (default: the package's queries), by name.
+
+    The files are parsed once per directory; adding, removing or renaming a query file makes
+    it parse again (a file edited in place is seen by the next process).
+    """
     directory = directory or paths.queries_dir()
-    return {p.stem: parse_query_file(p) for p in sorted(directory.glob("*.rq"))}
+    names = sorted(n for n in os.listdir(directory) if n.endswith(".rq"))
+    parsed = _PARSED.get(directory)
+    if parsed is None or parsed[0] != names:
+        parsed = (names, {n[:-3]: parse_query_file(directory / n) for n in names})
+        _PARSED[directory] = parsed
+    return dict(parsed[1])
 
 
 def get(name: str) -> LibraryQuery:
@@ -127,11 +141,6 @@ def bind(q: LibraryQuery, values: dict[str, str]) -> dict[Variable, Any]:
         else:
             subs[Variable(p.name)] = Literal(value)
     return subs
-
-
-def data_graphs(store: Store) -> list[NamedNode]:
-    """The named graphs: one per data file, and the ontology."""
-    return sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
 
 
 @dataclass
