@@ -35,7 +35,20 @@ class CgtError(Exception):
         return [f"error: {self.message}", *(f"  {d}" for d in self.details), *([self.note] if self.note else [])]
 
 
-def missing_extra(exc: ImportError, extra: str, what: str) -> CgtError:
+def missing_extra(package: str, extra: str, what: str) -> CgtError:
     """The error for an optional dependency that is not installed: names the pip command."""
-    return CgtError(f"{what} needs {exc.name or 'an optional package'}, which is not installed: "
+    return CgtError(f"{what} needs {package}, which is not installed: "
                     f"pip install 'cgt-graph[{extra}]' (in a checkout: pip install -e '.[{extra}]')")
+
+
+def require_extra(extra: str, what: str, *modules: str) -> None:
+    """Raise `missing_extra` unless every module (e.g. "fhir.resources") can be imported."""
+    import importlib.util
+
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ImportError:  # its parent package is missing
+            found = False
+        if not found:
+            raise missing_extra(module, extra, what)

@@ -19,14 +19,14 @@ from typing import Any
 from pyoxigraph import Store
 
 from cgt_graph.errors import missing_extra
+from cgt_graph.graph.emit import CGT, ID
 from cgt_graph.sparql.library import run_named
 
 try:
     from fhir.resources.bundle import Bundle
     from fhir.resources.regulatedauthorization import RegulatedAuthorization
-except ImportError as exc:
-    raise missing_extra(exc, "fhir", "FHIR R5 output") from None
-from cgt_graph.graph.emit import CGT, ID
+except ImportError:
+    raise missing_extra("fhir.resources", "fhir", "FHIR R5 output") from None
 
 TYPE_SYSTEM = "http://hl7.org/fhir/regulated-authorization-type"
 ISO_3166 = "urn:iso:std:iso:3166"

@@ -28,8 +28,8 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from cgt_graph import paths
-from cgt_graph.errors import CgtError, missing_extra
-from cgt_graph.publish import canonical, fhir, jsonld, tables
+from cgt_graph.errors import CgtError, missing_extra, require_extra
+from cgt_graph.publish import canonical, jsonld, tables
 from cgt_graph.graph.emit import BASE, ONTOLOGY_GRAPH
 from cgt_graph.sparql.terms import RDF_TYPE
 
@@ -62,6 +62,8 @@ class ReleaseReport:
 
 def render(store: Store, version: str, date: str, ontology_dir: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the release as bytes (relative path -> content), and the counts."""
+    from cgt_graph.publish.fhir import fhir_json  # the release extra (fhir.resources)
+
     ontology_dir = ontology_dir or paths.ontology_dir()
     store = canonical.curated_store(store)  # partner graphs stay out of releases
     quads = canonical.data_quads(store)
@@ -72,7 +74,7 @@ def render(store: Store, version: str, date: str, ontology_dir: Path | None = No
         "cgt-graph.trig": canonical.trig(quads),
         "cgt-graph.jsonld": jsonld.jsonld(quads),
         "context.jsonld": jsonld.context_document(),
-        "fhir/regulated-authorizations.json": fhir.fhir_json(store),
+        "fhir/regulated-authorizations.json": fhir_json(store),
         "ontology/cgt.ttl": (ontology_dir / "cgt.ttl").read_bytes(),
         "ontology/shapes.ttl": (ontology_dir / "shapes.ttl").read_bytes(),
         "ontology/index.html": ontology_html(ontology_dir / "cgt.ttl"),
@@ -87,6 +89,7 @@ def render(store: Store, version: str, date: str, ontology_dir: Path | None = No
 
 
 def release(store: Store, out: Path, version: str, date: str, ontology_dir: Path | None = None) -> ReleaseReport:
+    require_extra("release", "a release", "pylode", "fhir.resources")
     if not VERSION.match(version):
         raise ReleaseError(f"version must be letters, digits, '.', '_' or '-' (got {version!r})")
     if not DATE.match(date):
@@ -201,8 +204,8 @@ def ontology_html(path: Path) -> bytes:
 
     try:
         from pylode import OntPub
-    except ImportError as exc:
-        raise missing_extra(exc, "release", "the ontology documentation of a release") from None
+    except ImportError:
+        raise missing_extra("pylode", "release", "a release") from None
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     return OntPub(ontology=str(path)).make_html().encode("utf-8")
