@@ -181,10 +181,10 @@ def run(store: Store, text: str) -> Result:
     return Result(cols, rows)
 
 
-def substitute(text: str, terms: dict[Variable, Any]) -> str:
-    """Write each bound term in place of `$name` in the query text."""
-    for var, term in terms.items():
-        text = re.sub(r"\$" + re.escape(var.value) + r"\b", _verbatim(str(term)), text)
+def substitute(text: str, bindings: dict[Variable, Any]) -> str:
+    """Write each bound term (in N-Triples) in place of `$name` in the query text."""
+    for var, term in bindings.items():
+        text = re.sub(r"\$" + re.escape(var.value) + r"\b", _verbatim(terms.ntriples(term) or ""), text)
     return text
 
 
