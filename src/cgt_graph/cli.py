@@ -27,8 +27,8 @@ from cgt_graph.errors import INTERNAL, CgtError
 #: a command's module is imported only when that command runs (or --help lists them all)
 COMMANDS = {"validate": "data:validate", "lint": "data:lint", "build": "data:build", "query": "query:query",
             "export": "publish:export", "release": "publish:release", "diff": "publish:diff",
-            "import": "publish:import_", "stats": "query:stats", "network": "network:network",
-            "serve": "query:serve"}
+            "import": "publish:import_", "stats": "query:stats", "review": "query:review",
+            "network": "network:network", "serve": "query:serve"}
 
 
 class _Group(click.Group):

@@ -66,13 +66,46 @@ def query(sparql: str | None, name: str | None, file: IO[str] | None, params: tu
 @store_option
 def stats(fmt: str, store_path: Path | None) -> None:
     """Counts per class, jurisdiction, modality, class and evidence level; seed claims vs the graph."""
+    from cgt_graph.analysis.review import data_as_of
     from cgt_graph.sparql import library as q
 
     store = open_store(store_path)
+    if fmt == "table":
+        fresh = data_as_of(store)
+        click.echo(f"Data as of {fresh.get('data_as_of') or 'unknown'} (the latest day a record was verified "
+                   f"against its sources; {fresh.get('verified_records')} of {fresh.get('records')} fact-bearing "
+                   "records verified)\n")
     for title, name in q.STATS:
         if fmt == "table":
             click.echo(f"== {title}")
         click.echo(q.format_result(q.run_named(store, name), fmt))
+
+
+@click.command()
+@click.option("--reason", "reasons", multiple=True,
+              type=click.Choice(["secondary-only", "imprecise-date", "past-term", "not-verified", "claim-differs"]),
+              help="Only these reasons (repeatable).")
+@click.option("--summary", is_flag=True, help="Only the counts per reason and kind.")
+@format_option
+@store_option
+def review(reasons: tuple[str, ...], summary: bool, fmt: str, store_path: Path | None) -> None:
+    """The review queue: what to check next, one row per record and reason.
+
+    \b
+    secondary-only  every source of the record is news or secondary
+    imprecise-date  a decision, designation or event known only to the month or year
+    past-term       a conditional or time-limited approval with no event for longer than its term
+    not-verified    no `verified` date, or one more than 12 months old
+    claim-differs   a seed claim whose count differs from the graph
+    """
+    from cgt_graph.analysis.review import counts, review_queue
+    from cgt_graph.sparql.library import format_result
+
+    queue = review_queue(open_store(store_path), reasons)
+    if fmt == "table" or summary:
+        click.echo(format_result(counts(queue), fmt))
+    if not summary:
+        click.echo(format_result(queue, fmt))
 
 
 @click.command()
