@@ -38,9 +38,7 @@ def export(fmt: str, table: str, output: Path | None, ontology: bool, store_path
 
     out = do_export(open_store(store_path), fmt, Options(table=table, ontology=ontology))
     if output:
-        tmp = output.with_name(f".{output.name}.tmp")
-        tmp.write_bytes(out.data)
-        tmp.replace(output)
+        out.save(output)
         click.echo(f"wrote {out.what} to {output}", err=True)
     else:
         sys.stdout.buffer.write(out.data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from pyoxigraph import Store
@@ -24,6 +25,12 @@ from cgt_graph.publish.tables import TABLES, table_csv
 class Exported:
     data: bytes
     what: str  # "1234 triples", "56 authorisations", ...
+
+    def save(self, path: Path) -> None:
+        """Write to `path` under a temporary name, then rename: the file is complete or absent."""
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(self.data)
+        tmp.replace(path)
 
 
 @dataclass(frozen=True)
