@@ -65,6 +65,11 @@ def _constraints(m: Model, f: Field, shared_path: bool) -> list[str]:
     if t and t.check == "date":
         out.append(DATE_OR)
         return out
+    if base in ("decimal", "float"):
+        out.append("sh:or ( [ sh:datatype xsd:integer ] [ sh:datatype xsd:decimal ] )")
+        if t and t.minimum is not None:
+            out.append(f"sh:minInclusive {t.minimum}")
+        return out
     if base == "integer":
         out.append("sh:datatype xsd:integer")
         if t and t.minimum is not None:
