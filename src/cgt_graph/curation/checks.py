@@ -26,7 +26,9 @@ EVIDENCE = ("official", "peer-reviewed", "secondary", "news")
 CONFIDENCE = ("high", "medium", "low")
 STATUS = ("authorised", "suspended", "withdrawn", "expired", "revoked")
 EVENT_TYPES = ("converted-to-standard", "renewed", "suspended", "withdrawn", "expired",
-               "revoked", "reinstated", "indication-extended")
+               "revoked", "reinstated", "indication-extended",
+               # history (#14): post-authorisation events
+               "converted-to-regular", "boxed-warning", "risk-management-change")
 ROLES = ("regulator", "decision-maker", "review-body", "committee", "ministry")
 POLICY_TYPES = ("law", "regulation", "guidance", "draft-guidance", "notice", "programme")
 POLICY_STATUS = ("in-force", "draft", "superseded", "withdrawn")
@@ -35,6 +37,12 @@ AUTH_IDENTIFIERS = ("fda-stn", "fda-bla", "ema-product-number", "nmpa-approval-n
                     "jp-approval-number", "din", "artg-id")
 PRODUCT_IDENTIFIERS = ("wikidata", "unii", "chembl", "drugbank", "cas")
 NOT_CLASSIFIED = "not-classified"
+# history (#14): vocabularies of procedure milestones, indication changes and negative outcomes
+MILESTONE_TYPES = ("submission", "acceptance", "validation", "priority-review-granted", "goal-date",
+                   "advisory-committee", "opinion", "decision", "clock-stop", "clock-restart")
+INDICATION_CHANGES = ("initial", "extension", "line-of-therapy", "restriction", "removal")
+OUTCOME_TYPES = ("complete-response-letter", "refusal-to-file", "negative-opinion", "re-examination-negative",
+                 "re-examination-positive", "application-withdrawn", "refusal")
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,19 @@ SPECS: dict[str, dict[str, F]] = {
               "as_of": F("date", True), "period_start": F("date"), "pathway": F(("ref", "pathway")),
               "part_of": F(("ref", "claim")), "note": F("str"),
               "sources": F("citations", True)},
+    # history (#14)
+    "milestone": {"authorisation": F(("ref", "authorisation"), True),
+                  "milestone": F(("enum", MILESTONE_TYPES), True), "date": F("date", True),
+                  "detail": F("str"), "indication": F(("ref", "indication")), "note": F("str"),
+                  "sources": F("citations", True)},
+    "indication": {"id": F("id", True), "authorisation": F(("ref", "authorisation"), True),
+                   "decision_date": F("date", True), "change": F(("enum", INDICATION_CHANGES), True),
+                   "indication": F("str", True), "line_of_therapy": F("int"),
+                   "pathways": F(("refs", "pathway")), "note": F("str"), "sources": F("citations", True)},
+    "outcome": {"id": F("id", True), "product": F(("ref", "product")), "name": F("str", True),
+                "jurisdiction": F(("ref", "jurisdiction"), True), "agency": F(("ref", "agency"), True),
+                "outcome": F(("enum", OUTCOME_TYPES), True), "date": F("date", True),
+                "reason": F("str"), "note": F("str"), "sources": F("citations", True)},
 }
 # when a curator last checked the record against its sources (issue #18): on every kind
 for _spec in SPECS.values():
@@ -141,6 +162,9 @@ def record_key(rec: Record) -> str:
         return f"{d.get('product')}-{str(d.get('jurisdiction', '')).lower()}"
     if rec.kind == "designation" and not d.get("id"):
         return f"{d.get('product')}-{d.get('pathway')}"
+    if rec.kind == "milestone":  # history (#14): milestones have no id of their own
+        key = f"{d.get('authorisation')}-{d.get('milestone')}-{d.get('date')}"
+        return f"{key}-{d.get('indication')}" if d.get("indication") else key
     return str(d.get("id", ""))
 
 
@@ -373,6 +397,8 @@ def _cross_rules(records: list[Record], idx: Index, today: dt.date) -> list[Prob
             b = idx.get("class", str(broader)) if broader else None
             if b is not None and b.extra.get("scheme") != rec.extra.get("scheme"):
                 out.append(rec.problem("scheme-mismatch", f"broader class {broader!r} is in another scheme", "broader"))
+        elif rec.kind in ("milestone", "indication", "outcome"):  # history (#14)
+            out.extend(_history_rules(rec, idx))
         elif rec.kind == "agency":
             for key in ("ended",):
                 if d.get(key) and _date(rec, key) and _date(rec, "established") and _date(rec, key) < _date(rec, "established"):  # type: ignore[operator]
@@ -424,3 +450,53 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
         out.append(rec.problem("status-date", f"status {d.get('status')!r} needs a status_date or an event saying when", "status"))
     return out
 
+
+
+# history (#14) ---------------------------------------------------------------------------
+
+def _history_rules(rec: Record, idx: Index) -> list[Problem]:
+    """Procedure milestones, indication decisions and negative outcomes against their authorisation.
+
+    milestone-after-decision   a milestone (other than the decision itself) dated after the decision
+                               it leads to: the authorisation's, or its indication's for a variation
+    indication-mismatch        a milestone's indication belongs to another authorisation
+    extension-before-approval  an extension, line-of-therapy change, restriction or removal dated
+                               before the authorisation's first decision
+    jurisdiction-mismatch      an indication's pathway, or an outcome's agency, of another jurisdiction
+    outcome-needs-source       (the `required` rule on `sources`: an outcome, like every record, cites a page)
+    """
+    d = rec.data
+    out: list[Problem] = []
+    if rec.kind == "milestone":
+        auth = idx.get("authorisation", str(d.get("authorisation")))
+        ind = idx.get("indication", str(d.get("indication"))) if d.get("indication") else None
+        if ind is not None and auth is not None and ind.data.get("authorisation") != record_key(auth):
+            out.append(rec.problem("indication-mismatch", f"indication {ind.id!r} belongs to authorisation {ind.data.get('authorisation')!r}, not {record_key(auth)!r}", "indication"))
+            return out
+        target, key = (ind, "decision_date") if ind is not None else (auth, "decision_date")
+        if target is None or d.get("milestone") == "decision":
+            return out
+        start = parse_date(str(d.get("date")))
+        dec_end = end_of_period(str(target.data.get(key)))
+        if start and dec_end and start[0] > dec_end:
+            what = f"indication {target.id!r}" if ind is not None else f"authorisation {record_key(target)!r}"
+            out.append(rec.problem("milestone-after-decision", f"{d.get('milestone')} on {d.get('date')} is after the decision of {what} ({target.data.get(key)})", "date"))
+    elif rec.kind == "indication":
+        auth = idx.get("authorisation", str(d.get("authorisation")))
+        if auth is None:
+            return out
+        if d.get("change") != "initial":
+            end = end_of_period(str(d.get("decision_date")))
+            first = parse_date(str(auth.data.get("decision_date")))
+            if end and first and end < first[0]:
+                out.append(rec.problem("extension-before-approval", f"{d.get('change')} on {d.get('decision_date')} is before the first approval of {record_key(auth)!r} ({auth.data.get('decision_date')})", "decision_date"))
+        for pid in d.get("pathways") or []:
+            pw = idx.get("pathway", str(pid))
+            if pw is not None and pw.data.get("jurisdiction") != auth.data.get("jurisdiction"):
+                out.append(rec.problem("jurisdiction-mismatch", f"pathway {pid!r} belongs to {pw.data.get('jurisdiction')}, not {auth.data.get('jurisdiction')}", "pathways"))
+    elif rec.kind == "outcome":
+        ag = idx.get("agency", str(d.get("agency")))
+        if ag is not None and ag.data.get("jurisdiction") != d.get("jurisdiction"):
+            out.append(rec.problem("jurisdiction-mismatch", f"agency {ag.id!r} is in {ag.data.get('jurisdiction')}, not {d.get('jurisdiction')}", "agency"))
+        out.extend(_not_before(rec, "date", d.get("agency"), idx))
+    return out
