@@ -457,7 +457,7 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
 def _history_rules(rec: Record, idx: Index) -> list[Problem]:
     """Procedure milestones, indication decisions and negative outcomes against their authorisation.
 
-    milestone-after-decision   a milestone (other than the decision itself) dated after the decision
+    milestone-after-decision   a milestone (other than the decision itself or a goal date) dated after the decision
                                it leads to: the authorisation's, or its indication's for a variation
     indication-mismatch        a milestone's indication belongs to another authorisation
     extension-before-approval  an extension, line-of-therapy change, restriction or removal dated
@@ -474,7 +474,8 @@ def _history_rules(rec: Record, idx: Index) -> list[Problem]:
             out.append(rec.problem("indication-mismatch", f"indication {ind.id!r} belongs to authorisation {ind.data.get('authorisation')!r}, not {record_key(auth)!r}", "indication"))
             return out
         target, key = (ind, "decision_date") if ind is not None else (auth, "decision_date")
-        if target is None or d.get("milestone") == "decision":
+        # a decision is the end of the procedure; a goal date is a target that an early decision beats
+        if target is None or d.get("milestone") in ("decision", "goal-date"):
             return out
         start = parse_date(str(d.get("date")))
         dec_end = end_of_period(str(target.data.get(key)))
