@@ -209,7 +209,8 @@ def query(sparql: str | None, name: str | None, file, params: tuple[str, ...], l
               type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "csv", "fhir"]),
               default="turtle", show_default=True,
               help="RDF format of the whole graph; csv for a table (--table); fhir for FHIR R5 RegulatedAuthorization.")
-@click.option("--table", type=click.Choice(["authorisations", "products", "pathways", "classes", "sources"]),
+@click.option("--table", type=click.Choice(["authorisations", "products", "pathways", "classes", "sources",
+                                            "indications", "milestones", "outcomes", "events"]),
               default="authorisations", show_default=True, help="With --format csv: which table.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file (default: stdout).")
@@ -471,6 +472,53 @@ def network(analysis: str, by: str, output: str | None, fmt: str, store_path: Pa
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         click.echo(f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {output}", err=True)
+    cols = list(rows[0]) if rows else ["(no rows)"]
+    result = Result(cols, [[None if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows])
+    click.echo(format_result(result, fmt), nl=False)
+
+
+# history (#14) ------------------------------------------------------------------------------
+@main.command()
+@click.argument("analysis", type=click.Choice(["review-times", "review-pairs", "extensions", "extension-lags",
+                                               "conversions", "outcomes"]))
+@click.option("--by", type=click.Choice(["agency", "pathway", "modality", "year", "procedure"]), default="agency",
+              show_default=True, help="review-times: group by agency, the decision's pathway, product modality, "
+              "decision year, or procedure (initial authorisation vs indication variation).")
+@click.option("--procedure", type=click.Choice(["initial", "indication", "all"]), default="initial", show_default=True,
+              help="review-times: first authorisations, indication variations, or both.")
+@format_option
+@store_option
+def analyse(analysis: str, by: str, procedure: str, fmt: str, store_path: Path | None) -> None:
+    """Regulatory history analyses: n, median and quartiles, never a bare mean.
+
+    \b
+    review-times    days from the start of a review to the decision, per group (FDA: submission, else
+                    acceptance; EMA: validation, else submission, to the Commission decision)
+    review-pairs    the procedures behind review-times, one row each
+    extensions      time from first approval to each later indication decision, summarised
+    extension-lags  the same, one row per indication decision
+    conversions     conditional / accelerated decisions and their conversion events, with days to conversion
+    outcomes        negative and withdrawn outcomes per agency, year and kind
+
+    Dates known to the month or year count from the first day of their period;
+    n_day_precision says how many pairs are exact to the day.
+    """
+    from cgt_graph.analysis import history as h
+    from cgt_graph.sparql.library import Result, format_result
+
+    store = _open(store_path)
+    if analysis == "review-times":
+        rows = h.review_times(store, by, None if procedure == "all" else procedure)
+    elif analysis == "review-pairs":
+        rows = [r for r in h.review_pairs(store) if procedure == "all" or r["procedure"] == procedure]
+    elif analysis == "extensions":
+        rows = h.extension_lags(store)[1]
+    elif analysis == "extension-lags":
+        rows = h.extension_lags(store)[0]
+    elif analysis == "conversions":
+        rows = h.conversions(store)
+    else:
+        rows = h.outcomes_by_agency_year(store)
     cols = list(rows[0]) if rows else ["(no rows)"]
     result = Result(cols, [[None if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows])
     click.echo(format_result(result, fmt), nl=False)
