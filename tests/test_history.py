@@ -95,3 +95,25 @@ def test_analyse_command_prints_n_median_and_quartiles(cli, fixture_store):
     code, _, err = cli("analyse", "review-times", "--by", "nonsense", "--store", str(fixture_store))
     assert code == 2
 
+
+
+def test_timing_claims_beside_the_graph_and_out_of_the_count_comparison(fixture_oxi):
+    from cgt_graph.sparql.library import run_named
+
+    counted = {r["claim"] for r in run_named(fixture_oxi, "claims-vs-graph").dicts()}
+    assert "fx-claim-mean-approval-time-2018" not in counted and "fx-claim-cn-car-t" in counted
+    rows = {r["claim"]: r for r in h.timing_claims(fixture_oxi)}
+    mean = rows["fx-claim-mean-approval-time-2018"]
+    # the one first authorisation decided in 2018 with a start date: 2017-09-15 -> 2018-03-15, 181 days
+    assert (mean["graph_n"], mean["graph_median"], mean["graph_mean"], mean["unit"]) == (1, 5.9, 5.9, "months")
+    assert mean["verdict"].startswith("too few procedures to test (n=1)")
+    assert rows["fx-claim-trial-review-days"]["verdict"] == "cannot support: the graph holds no clinical trial applications"
+
+
+def test_a_negative_claimed_duration_is_rejected(data_copy, cli):
+    path = data_copy / "claims" / "timing.yaml"
+    path.write_text(path.read_text().replace("value: 7.5", "value: -7.5"))
+    code, _, err = cli("validate", "--data", str(data_copy))
+    assert code == 1
+    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if "value: -7.5" in l)
+    assert f"claims/timing.yaml:{line}" in err and "[type]" in err

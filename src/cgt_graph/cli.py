@@ -480,7 +480,7 @@ def network(analysis: str, by: str, output: str | None, fmt: str, store_path: Pa
 # history (#14) ------------------------------------------------------------------------------
 @main.command()
 @click.argument("analysis", type=click.Choice(["review-times", "review-pairs", "extensions", "extension-lags",
-                                               "conversions", "outcomes"]))
+                                               "conversions", "outcomes", "claims"]))
 @click.option("--by", type=click.Choice(["agency", "pathway", "modality", "year", "procedure"]), default="agency",
               show_default=True, help="review-times: group by agency, the decision's pathway, product modality, "
               "decision year, or procedure (initial authorisation vs indication variation).")
@@ -499,6 +499,7 @@ def analyse(analysis: str, by: str, procedure: str, fmt: str, store_path: Path |
     extension-lags  the same, one row per indication decision
     conversions     conditional / accelerated decisions and their conversion events, with days to conversion
     outcomes        negative and withdrawn outcomes per agency, year and kind
+    claims          the sources' timing claims beside the graph's own figures, with a verdict
 
     Dates known to the month or year count from the first day of their period;
     n_day_precision says how many pairs are exact to the day.
@@ -517,6 +518,8 @@ def analyse(analysis: str, by: str, procedure: str, fmt: str, store_path: Path |
         rows = h.extension_lags(store)[0]
     elif analysis == "conversions":
         rows = h.conversions(store)
+    elif analysis == "claims":
+        rows = h.timing_claims(store)
     else:
         rows = h.outcomes_by_agency_year(store)
     cols = list(rows[0]) if rows else ["(no rows)"]

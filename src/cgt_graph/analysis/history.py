@@ -95,6 +95,7 @@ def review_pairs(store: Store) -> list[dict[str, object]]:
                      "day_precision": r["start_precision"] == "day" and r["decision_precision"] == "day",
                      "usable": "year" not in (r["start_precision"], r["decision_precision"]),
                      "pathways": r.get("pathways") or "", "modalities": r.get("modalities") or "",
+                     "designations": r.get("designations") or "", "decision_sort": r["decision_sort"],
                      "year": str(r["decision_sort"])[:4]})
     return rows
 
@@ -155,3 +156,55 @@ def conversions(store: Store) -> list[dict[str, object]]:
 
 def outcomes_by_agency_year(store: Store) -> list[dict[str, object]]:
     return [dict(r) for r in run_named(store, "outcomes-by-agency-year").dicts()]
+
+
+def timing_claims(store: Store) -> list[dict[str, object]]:
+    """Each timing claim beside the graph's own figure for the nearest scope it can measure, and a verdict.
+
+    The graph measures calendar days from the start of a review (FDA submission or acceptance; EMA validation
+    or submission) to the decision, for the procedures whose milestones a page gives; it holds no clinical
+    trial applications and no clock-stops.
+    """
+    pairs = [p for p in review_pairs(store) if p["usable"] and p["procedure"] == "initial"]
+    out = []
+    for c in run_named(store, "timing-claims").dicts():
+        metric, claimed = str(c["metric"]), float(str(c["claimed"]))
+        start = str(c.get("period_start") or "")[:10]
+        end = str(c["period_end"])
+        scope = [p for p in pairs if (not c.get("jurisdiction") or p["jurisdiction"] == c["jurisdiction"])]
+        if c.get("pathway"):
+            pw = str(c["pathway"])
+            scope = [p for p in scope if pw in str(p["pathways"]).split(";") or pw in str(p.get("designations") or "").split(";")]
+        row: dict[str, object] = {"claim": c["claim"], "metric": metric, "claimed": c["claimed"], "graph_scope": "none",
+                                  "unit": "", "graph_n": 0, "graph_median": None, "graph_q1": None, "graph_q3": None,
+                                  "graph_mean": None}
+        if metric == "mean-approval-time-months":
+            year = [p for p in scope if (not start or str(p["decision_sort"]) >= start) and str(p["decision_sort"]) <= end]
+            s = summarise("", [(int(p["days"]), bool(p["day_precision"])) for p in year]).row("g")
+            mean = round(statistics.mean(int(p["days"]) for p in year) / 30.4375, 1) if year else None
+            row.update({"graph_scope": f"first authorisations decided {start[:4] or '...'}-{end[:4]}, all agencies",
+                        "unit": "months", "graph_n": s["n"], "graph_median": s["median_months"],
+                        "graph_q1": s["q1_months"], "graph_q3": s["q3_months"], "graph_mean": mean,
+                        "verdict": _verdict_mean(claimed, s["n"], mean)})
+        elif metric == "review-clock-days":
+            s = summarise("", [(int(p["days"]), bool(p["day_precision"])) for p in scope]).row("g")
+            row.update({"graph_scope": f"{c.get('jurisdiction') or 'all'} first authorisations"
+                                       + (f" with {c['pathway']}" if c.get("pathway") else "")
+                                       + ", calendar days start->decision",
+                        "unit": "days", "graph_n": s["n"], "graph_median": s["median_days"], "graph_q1": s["q1_days"],
+                        "graph_q3": s["q3_days"],
+                        "verdict": "not comparable: the claim is an active review clock without clock-stops or the "
+                                   "Commission decision; the graph holds calendar time and no clock-stops"})
+        else:
+            row["verdict"] = "cannot support: the graph holds no clinical trial applications"
+        row["sources"] = c["sources"]
+        out.append(row)
+    return out
+
+
+def _verdict_mean(claimed: float, n: int, mean: float | None) -> str:
+    if n == 0 or mean is None:
+        return "cannot support: no procedure with both dates in that period"
+    if n < 5:
+        return f"too few procedures to test (n={n}); graph mean {mean} vs claimed {claimed} months, undefined scope"
+    return f"graph mean {mean} vs claimed {claimed} months (n={n}); the claim's scope and start event are undefined"

@@ -32,7 +32,9 @@ EVENT_TYPES = ("converted-to-standard", "renewed", "suspended", "withdrawn", "ex
 ROLES = ("regulator", "decision-maker", "review-body", "committee", "ministry")
 POLICY_TYPES = ("law", "regulation", "guidance", "draft-guidance", "notice", "programme")
 POLICY_STATUS = ("in-force", "draft", "superseded", "withdrawn")
-METRICS = ("authorised-product-count",)
+METRICS = ("authorised-product-count",
+           # history (#14): timing claims (value in the unit the metric names; decimals allowed)
+           "mean-approval-time-months", "review-clock-days", "trial-application-review-days")
 AUTH_IDENTIFIERS = ("fda-stn", "fda-bla", "ema-product-number", "nmpa-approval-number",
                     "jp-approval-number", "din", "artg-id")
 PRODUCT_IDENTIFIERS = ("wikidata", "unii", "chembl", "drugbank", "cas")
@@ -125,7 +127,7 @@ SPECS: dict[str, dict[str, F]] = {
                "note": F("str"), "sources": F("citations", True)},
     "claim": {"id": F("id", True), "statement": F("str", True),
               "jurisdiction": F(("ref", "jurisdiction")), "modality": F(("ref", "modality")),
-              "metric": F(("enum", METRICS), True), "value": F("int", True),
+              "metric": F(("enum", METRICS), True), "value": F("number", True),  # number: history (#14)
               "as_of": F("date", True), "period_start": F("date"), "pathway": F(("ref", "pathway")),
               "part_of": F(("ref", "claim")), "note": F("str"),
               "sources": F("citations", True)},
@@ -239,6 +241,10 @@ def _check_value(rec: Record, data: Node, key: str, typ: Any, value: Any, idx: I
     if typ == "int":
         if not isinstance(value, int) or isinstance(value, bool):
             return bad("type", f"{name} must be an integer, got {value!r:.60}")
+        return []
+    if typ == "number":  # history (#14): an integer or a decimal, not negative
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            return bad("type", f"{name} must be a number (0 or more), got {value!r:.60}")
         return []
     if typ == "id":
         if not isinstance(value, str) or not SLUG.match(value):

@@ -439,7 +439,10 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         if d.get("modality"):
             a(s, CGT.claimedModality, iri("modality", d["modality"]))
         a(s, CGT.metric, d["metric"])
-        a(s, CGT.claimedValue, d["value"])
+        if isinstance(d["value"], float):  # history (#14): timing claims may be decimal
+            a(s, CGT.claimedValue, Literal(repr(d["value"]), datatype=XSD.decimal))
+        else:
+            a(s, CGT.claimedValue, d["value"])
         em.date(s, CGT.asOf, d["as_of"], sort=True)
         end = end_of_period(str(d["as_of"]))
         a(s, CGT.periodEnd, Literal(end.isoformat(), datatype=XSD.date))
