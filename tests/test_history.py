@@ -117,3 +117,24 @@ def test_a_negative_claimed_duration_is_rejected(data_copy, cli):
     assert code == 1
     line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if "value: -7.5" in l)
     assert f"claims/timing.yaml:{line}" in err and "[type]" in err
+
+
+def test_fhir_case_carries_the_application_dates_and_indication_decisions(fixture_oxi):
+    import json
+
+    from fhir.resources.regulatedauthorization import RegulatedAuthorization
+
+    from cgt_graph.publish.fhir import fhir_json
+
+    res = {e["resource"]["id"]: e["resource"] for e in json.loads(fhir_json(fixture_oxi))["entry"]}
+    alpha = res["testcabtagene-autoleucel-us"]
+    RegulatedAuthorization.model_validate(alpha)
+    assert alpha["case"]["datePeriod"] == {"start": "2017-09-15", "end": "2018-03-15"}
+    steps = [(a["type"]["coding"][0]["code"], a["dateDateTime"]) for a in alpha["case"]["application"]]
+    assert steps == [("milestone-submission", "2017-09-15"), ("milestone-advisory-committee", "2018-01-20"),
+                     ("milestone-decision", "2018-03-15"), ("milestone-submission", "2019-04-01")]
+    assert alpha["case"]["application"][3]["type"]["text"] == "for indication fx-alphacel-us-second-line"
+    texts = [i["concept"]["text"] for i in alpha["indication"]]
+    assert texts[2].startswith("line-of-therapy (2020-01-10): large B-cell lymphoma")
+    # a month-precise validation stays month-precise in FHIR
+    assert res["testcabtagene-autoleucel-eu"]["case"]["datePeriod"] == {"start": "2018-07-26", "end": "2019-06"}
