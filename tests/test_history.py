@@ -115,7 +115,7 @@ def test_a_negative_claimed_duration_is_rejected(data_copy, cli):
     path.write_text(path.read_text().replace("value: 7.5", "value: -7.5"))
     code, _, err = cli("validate", "--data", str(data_copy))
     assert code == 1
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if "value: -7.5" in l)
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "value: -7.5" in text)
     assert f"claims/timing.yaml:{line}" in err and "[type]" in err
 
 

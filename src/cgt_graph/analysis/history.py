@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from pyoxigraph import Store
 
@@ -33,8 +33,10 @@ class Summary:
     min_days: int | None
     max_days: int | None
 
-    def row(self, label: str) -> dict[str, object]:
-        months = (lambda d: None if d is None else round(d / 30.4375, 1))
+    def row(self, label: str) -> dict[str, Any]:
+        def months(d: float | None) -> float | None:
+            return None if d is None else round(d / 30.4375, 1)
+
         return {label: self.group, "n": self.n, "n_day_precision": self.n_day_precision,
                 "median_days": _fmt(self.median_days), "q1_days": _fmt(self.q1_days), "q3_days": _fmt(self.q3_days),
                 "median_months": months(self.median_days), "q1_months": months(self.q1_days),
@@ -70,14 +72,14 @@ def summarise(group: str, values: list[tuple[int, bool]]) -> Summary:
     return Summary(group, n, sum(1 for _, day in values if day), med, q1, q3, days[0], days[-1])
 
 
-def review_pairs(store: Store) -> list[dict[str, object]]:
+def review_pairs(store: Store) -> list[dict[str, Any]]:
     """One row per procedure: its start milestone, decision and days between.
 
     The start is the preferred kind of milestone (START_PREFERENCE) and, among those, the latest: a
     resubmission after a complete response letter restarts the clock of the application that was approved.
     A pair with a date known only to the year is listed but not `usable` (the error would be up to a year).
     """
-    best: dict[str, dict[str, object]] = {}
+    best: dict[str, dict[str, Any]] = {}
     for r in run_named(store, "review-time-pairs").dicts():
         pref = START_PREFERENCE.get(str(r["jurisdiction"]), DEFAULT_PREFERENCE)
         rank = pref.index(str(r["start_milestone"]))
@@ -100,7 +102,7 @@ def review_pairs(store: Store) -> list[dict[str, object]]:
     return rows
 
 
-def _groups(row: dict[str, object], by: str) -> Iterable[str]:
+def _groups(row: dict[str, Any], by: str) -> Iterable[str]:
     base = f"{row['agency']} ({row['jurisdiction']}, {row['start']}->decision)"
     if by == "all":
         return [base]
@@ -114,7 +116,7 @@ def _groups(row: dict[str, object], by: str) -> Iterable[str]:
     return [f"{base} {v}" for v in values]
 
 
-def review_times(store: Store, by: str = "agency", procedure: str | None = "initial") -> list[dict[str, object]]:
+def review_times(store: Store, by: str = "agency", procedure: str | None = "initial") -> list[dict[str, Any]]:
     """Review time summaries. procedure: 'initial' (first authorisations), 'indication' (variations) or None (both)."""
     groups: dict[str, list[tuple[int, bool]]] = {}
     for row in review_pairs(store):
@@ -125,7 +127,7 @@ def review_times(store: Store, by: str = "agency", procedure: str | None = "init
     return [summarise(g, v).row("group") for g, v in sorted(groups.items())]
 
 
-def extension_lags(store: Store) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def extension_lags(store: Store) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each extension with its days since first approval, and a summary per jurisdiction and change."""
     rows = []
     groups: dict[str, list[tuple[int, bool]]] = {}
@@ -143,7 +145,7 @@ def extension_lags(store: Store) -> tuple[list[dict[str, object]], list[dict[str
     return rows, [summarise(g, v).row("group") for g, v in sorted(groups.items())]
 
 
-def conversions(store: Store) -> list[dict[str, object]]:
+def conversions(store: Store) -> list[dict[str, Any]]:
     rows = []
     for r in run_named(store, "conversions").dicts():
         days = _days(str(r["decision_sort"]), str(r["event_sort"])) if r.get("event_sort") else None
@@ -154,11 +156,11 @@ def conversions(store: Store) -> list[dict[str, object]]:
     return rows
 
 
-def outcomes_by_agency_year(store: Store) -> list[dict[str, object]]:
+def outcomes_by_agency_year(store: Store) -> list[dict[str, Any]]:
     return [dict(r) for r in run_named(store, "outcomes-by-agency-year").dicts()]
 
 
-def timing_claims(store: Store) -> list[dict[str, object]]:
+def timing_claims(store: Store) -> list[dict[str, Any]]:
     """Each timing claim beside the graph's own figure for the nearest scope it can measure, and a verdict.
 
     The graph measures calendar days from the start of a review (FDA submission or acceptance; EMA validation
@@ -175,7 +177,7 @@ def timing_claims(store: Store) -> list[dict[str, object]]:
         if c.get("pathway"):
             pw = str(c["pathway"])
             scope = [p for p in scope if pw in str(p["pathways"]).split(";") or pw in str(p.get("designations") or "").split(";")]
-        row: dict[str, object] = {"claim": c["claim"], "metric": metric, "claimed": c["claimed"], "graph_scope": "none",
+        row: dict[str, Any] = {"claim": c["claim"], "metric": metric, "claimed": c["claimed"], "graph_scope": "none",
                                   "unit": "", "graph_n": 0, "graph_median": None, "graph_q1": None, "graph_q3": None,
                                   "graph_mean": None}
         if metric == "mean-approval-time-months":

@@ -174,7 +174,7 @@ class _Checker:
     def scalar(self, f: Field, value: Any, name: str, bad: Any) -> list[Problem]:
         t = self.m.types.get(f.range)
         base = t.base if t else f.range
-        if base == "decimal":  # history (#14): a claimed duration may be decimal
+        if base in ("decimal", "float"):
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 return bad("type", f"{name} must be a number, got {_short(value)}")
             if t and t.minimum is not None and value < t.minimum:

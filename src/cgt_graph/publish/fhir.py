@@ -19,12 +19,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fhir.resources.bundle import Bundle
-from fhir.resources.regulatedauthorization import RegulatedAuthorization
 from pyoxigraph import Store
 
-from cgt_graph.sparql.library import run_named
+from cgt_graph.errors import missing_extra
 from cgt_graph.graph.emit import CGT, ID
+from cgt_graph.sparql.library import run_named
+
+try:
+    from fhir.resources.bundle import Bundle
+    from fhir.resources.regulatedauthorization import RegulatedAuthorization
+except ImportError:
+    raise missing_extra("fhir.resources", "fhir", "FHIR R5 output") from None
 
 TYPE_SYSTEM = "http://hl7.org/fhir/regulated-authorization-type"
 ISO_3166 = "urn:iso:std:iso:3166"
@@ -73,7 +78,7 @@ def resource(row: dict[str, str | None], identifiers: list[tuple[str, str]],
             data["indication"].append({"concept": {
                 "coding": [_coding(str(CGT), f"change-{h['code']}")],
                 "text": f"{h['code']} ({h['date']}): {h['text']}"}})
-    steps = [(str(h["sort_date"]), {"type": {"coding": [_coding(str(CGT), f"milestone-{h['code']}")],
+    steps: list[tuple[str, dict[str, Any]]] = [(str(h["sort_date"]), {"type": {"coding": [_coding(str(CGT), f"milestone-{h['code']}")],
                                              **({"text": f"for indication {h['indication_id']}"} if h.get("indication_id") else {})},
                                     "dateDateTime": h["date"]}) for h in milestones]
     steps += [(_sortable(str(e["date"])), {"type": {"coding": [_coding(str(CGT), str(e["event_type"]))],
@@ -106,7 +111,7 @@ def bundle(store: Store) -> Bundle:
     history: dict[str, list[dict[str, str | None]]] = {}
     for r in run_named(store, "fhir-history").dicts():  # history (#14)
         history.setdefault(str(r["authorisation_id"]), []).append(r)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for row in run_named(store, "fhir-authorisations").dicts():
         aid = str(row["authorisation_id"])
         res = resource(row, sorted(idents.get(aid, [])), events.get(aid, []), history.get(aid, []))
