@@ -40,7 +40,8 @@ def _load_example() -> None:
 
 
 def _run() -> None:
-    st.session_state["sparql_answer"] = usersparql.run(pool(), st.session_state.get("sparql_text", ""))
+    session = st.session_state.setdefault("sparql_client", f"session-{id(st.session_state)}")
+    st.session_state["sparql_answer"] = usersparql.run(pool(), st.session_state.get("sparql_text", ""), session)
 
 
 def render() -> None:

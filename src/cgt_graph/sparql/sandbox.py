@@ -1,0 +1,496 @@
+"""Where user-written SPARQL runs: worker processes with no network, a memory limit and a
+deadline, in two lanes so that slow queries cannot starve fast ones.
+
+Used by the endpoint (`server.py`) and the explorer's SPARQL page (`usersparql.py`).
+
+Workers
+  Each worker is a fresh interpreter (`python -c "...sandbox import worker_main..."`), not a
+  multiprocessing child, so nothing of the parent's `__main__` (Streamlit's app, a test runner)
+  is re-run in it. It talks to the pool over one end of a socket pair (a multiprocessing
+  Connection). First it removes its own ability to reach the network (`nonet.deny_network`,
+  a seccomp filter: no spelling of SERVICE connects), then sets RLIMIT_AS (the memory limit),
+  then loads the published build as an in-memory snapshot and says it is ready. It reopens the
+  snapshot when `cgt-graph build` switches the store.
+
+Lanes (fairness)
+  * Every query starts in the *fast lane* (`fast` workers) with a short budget
+    (`Limits.fast_budget_s`). Almost every query (every library query at the real graph's
+    size) finishes inside it.
+  * A query that overruns its budget is *moved* to the *slow lane* without being restarted:
+    its worker is lowered in priority (nice 10, so fast-lane workers win the CPU), counted
+    as a slow-lane worker, and an idle slow-lane worker is retired in exchange; a new
+    fast-lane worker is started at once. If the slow lane has no idle worker, or the client
+    already has `slow_per_client` queries there, the overrunning query is stopped (503).
+  * Cost accounting: a query text that overran once, and any query from a client whose query
+    overran in the last `SLOW_MEMORY_S` seconds, goes straight to the slow lane, so a client
+    cannot keep occupying fast workers with slow queries (not even by varying the text).
+    A client in the slow lane waits for a slow worker, or gets 429 past its concurrency limit.
+  * Oxigraph cannot cancel a query: a query past its deadline has its worker killed and
+    replaced, and the client gets an error status (never a truncated 200).
+
+Dead workers are replaced whether busy or idle: a busy worker that dies is seen when its pipe
+closes; a monitor thread checks the idle ones every `MONITOR_S` seconds and every worker is
+checked again before it is handed a query.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from cgt_graph.sparql.guard import Refusal, check
+
+SELECT_TYPES = {
+    "application/sparql-results+json": "JSON", "application/json": "JSON",
+    "application/sparql-results+xml": "XML", "application/xml": "XML", "text/xml": "XML",
+    "text/csv": "CSV", "text/tab-separated-values": "TSV",
+}
+GRAPH_TYPES = {
+    "text/turtle": "TURTLE", "application/x-turtle": "TURTLE", "application/n-triples": "N_TRIPLES",
+    "text/plain": "N_TRIPLES", "application/ld+json": "JSON_LD", "application/rdf+xml": "RDF_XML",
+}
+CONTENT_TYPE = {"JSON": "application/sparql-results+json", "XML": "application/sparql-results+xml",
+                "CSV": "text/csv; charset=utf-8", "TSV": "text/tab-separated-values; charset=utf-8",
+                "TURTLE": "text/turtle; charset=utf-8", "N_TRIPLES": "application/n-triples",
+                "JSON_LD": "application/ld+json", "RDF_XML": "application/rdf+xml"}
+
+FAST, SLOW = "fast", "slow"
+SLOW_NICE = 10
+MONITOR_S = 0.1
+SLOW_MEMORY_S = 30.0       # a client whose query overran goes to the slow lane for this long
+KNOWN_SLOW_MAX = 4096      # query texts remembered as slow (least recently seen forgotten first)
+RESPAWN_BACKOFF_S = 1.0    # after a worker failed to start
+
+Reply = tuple[int, str, bytes]
+
+
+@dataclass
+class Limits:
+    timeout_s: float = 10.0
+    max_result_bytes: int = 20_000_000
+    worker_memory_bytes: int = 8 * 1024**3
+    startup_s: float = 600.0
+    fast_budget_s: float = 0.25
+    slow_workers: int = 2
+    slow_per_client: int = 1
+
+
+@dataclass
+class Job:
+    """One query for a worker. `default_graph`/`named_graphs`: IRIs from the protocol's
+    default-graph-uri / named-graph-uri (None: not given). `union`: with no dataset given by
+    the protocol or the query (FROM), the default graph is the union of all graphs."""
+
+    query: str
+    accept: str | None = None
+    default_graph: list[str] | None = None
+    named_graphs: list[str] | None = None
+    base_iri: str | None = None
+    union: bool = True
+
+
+def negotiate(accept: str | None, table: dict[str, str], default: str) -> str | None:
+    """Pick a format from an Accept header (q-values honoured); None if nothing acceptable."""
+    if not accept:
+        return default
+    best: tuple[float, int, str] | None = None
+    for i, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        mime, q = fields[0].lower(), 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        fmt = table.get(mime) or (default if mime in ("*/*", "application/*", "text/*") else None)
+        if fmt and (best is None or (q, -i) > (best[0], best[1])):
+            best = (q, -i, fmt)
+    return best[2] if best else None
+
+
+# ----------------------------------------------------------------------------- the worker process
+
+def _answer(store: Any, job: Job, limit: int) -> Reply:
+    from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    if job.default_graph is not None or job.named_graphs is not None:
+        kwargs["default_graph"] = [NamedNode(g) for g in job.default_graph or []]
+        kwargs["named_graphs"] = [NamedNode(g) for g in job.named_graphs or []]
+    elif job.union:
+        kwargs["use_default_graph_as_union"] = True
+    try:
+        result = store.query(job.query, **kwargs)
+        if isinstance(result, (QuerySolutions, QueryBoolean)):
+            fmt = negotiate(job.accept, SELECT_TYPES, "JSON")
+            if fmt is None:
+                return 406, "text/plain", b"Accept: use application/sparql-results+json, +xml, text/csv or text/tab-separated-values"
+            body = result.serialize(format=getattr(QueryResultsFormat, fmt))
+        else:
+            fmt = negotiate(job.accept, GRAPH_TYPES, "TURTLE")
+            if fmt is None:
+                return 406, "text/plain", b"Accept: use text/turtle, application/n-triples, application/ld+json or application/rdf+xml"
+            body = result.serialize(format=getattr(RdfFormat, fmt))
+    except SyntaxError as exc:
+        return 400, "text/plain", f"SPARQL syntax error: {exc}".encode()
+    except ValueError as exc:  # e.g. an IRI given as default-graph-uri that is not an IRI
+        return 400, "text/plain", f"bad request: {exc}".encode()
+    except RuntimeError as exc:  # evaluation errors the query causes, e.g. an unknown custom function
+        return 400, "text/plain", f"query cannot be evaluated: {exc}".encode()
+    body = body or b""
+    if len(body) > limit:
+        return 413, "text/plain", f"result over {limit} bytes: add a LIMIT".encode()
+    return 200, CONTENT_TYPE[fmt], body
+
+
+def worker_main() -> None:
+    """Entry point of a worker process: argv = fd store_path memory_bytes nice."""
+    fd, store_path, memory, nice = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    conn = Connection(fd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    from cgt_graph.sparql.nonet import NetworkSandboxError, deny_network
+
+    try:  # before anything else: this process runs user text and must never reach the network
+        deny_network()
+    except NetworkSandboxError as exc:
+        conn.send(("refused", f"cannot sandbox the SPARQL worker: {exc}"))
+        return
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    except (ValueError, OSError):
+        pass
+    if nice:
+        os.nice(nice)
+
+    from cgt_graph.graph.store import current_build, open_snapshot
+
+    opened: tuple[Path | None, Any] = (None, None)
+    build = current_build(store_path)
+    if build is not None:  # load the snapshot now, not on the first client's time
+        opened = (build, open_snapshot(store_path))
+    conn.send(("ready",))
+    while True:
+        try:
+            job, limit = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            build = current_build(store_path)
+            if build is None:
+                conn.send((503, "text/plain", b"no store: run `cgt-graph build`"))
+                continue
+            if opened[0] != build:
+                opened = (None, None)
+                opened = (build, open_snapshot(store_path))
+            conn.send(_answer(opened[1], job, limit))
+        except MemoryError:
+            opened = (None, None)
+            conn.send((503, "text/plain", b"query needed more memory than a worker may use"))
+        except Exception as exc:  # noqa: BLE001 - a fault of the server (e.g. the store), reported; worker goes on
+            conn.send((500, "text/plain", f"query failed: {type(exc).__name__}: {exc}".encode()))
+
+
+_ENTRY = "from cgt_graph.sparql.sandbox import worker_main; worker_main()"
+
+
+class WorkerFailed(RuntimeError):
+    """A worker could not start (or refused to run without its sandbox)."""
+
+
+class Worker:
+    """One worker process; `lane` is where the pool counts it."""
+
+    def __init__(self, store_path: Path, limits: Limits, lane: str):
+        self.lane = lane
+        parent, child = socket.socketpair()
+        pkg_root = str(Path(__file__).resolve().parents[2])  # the directory holding cgt_graph/
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([pkg_root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _ENTRY, str(child.fileno()), str(store_path),
+                 str(limits.worker_memory_bytes), str(SLOW_NICE if lane == SLOW else 0)],
+                pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True)
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        if not self.conn.poll(limits.startup_s):
+            self.kill()
+            raise WorkerFailed("a SPARQL worker did not start in time")
+        try:
+            msg = self.conn.recv()
+        except (EOFError, OSError):
+            msg = None
+        if msg != ("ready",):
+            self.kill()
+            raise WorkerFailed(msg[1] if msg and msg[0] == "refused" else "a SPARQL worker did not start")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def renice(self, nice: int) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid, nice)
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+
+@dataclass
+class _Lane:
+    size: int
+    idle: collections.deque = field(default_factory=collections.deque)
+    count: int = 0  # workers alive or starting, idle or busy
+
+
+class Pool:
+    """The fast and slow lanes. `run` is thread-safe and blocks (the server calls it from threads)."""
+
+    def __init__(self, store_path: Path, workers: int, limits: Limits | None = None):
+        self.store_path = store_path
+        self.limits = limits or Limits()
+        self._cond = threading.Condition()
+        self._lanes = {FAST: _Lane(max(1, workers)), SLOW: _Lane(max(0, self.limits.slow_workers))}
+        self._slow_by_client: collections.Counter[str] = collections.Counter()
+        self._overran: dict[str, float] = {}
+        self._known_slow: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._closed = False
+        self._last_failure = 0.0
+        self.replaced = 0  # workers started to replace dead or killed ones (for tests and logs)
+        # start every worker now and serve only once all hold the snapshot
+        try:
+            for name, lane in self._lanes.items():
+                for _ in range(lane.size):
+                    lane.idle.append(Worker(store_path, self.limits, name))
+                    lane.count += 1
+        except Exception:
+            self.stop()
+            raise
+        self._monitor = threading.Thread(target=self._watch, name="sparql-pool-monitor", daemon=True)
+        self._monitor.start()
+
+    # ------------------------------------------------------------ worker bookkeeping
+    def _watch(self) -> None:
+        while True:
+            with self._cond:
+                if self._closed:
+                    return
+                for lane in self._lanes.values():
+                    dead = [w for w in lane.idle if not w.alive()]
+                    for w in dead:
+                        lane.idle.remove(w)
+                        lane.count -= 1
+                        w.kill()
+                self._fill()
+                self._cond.wait(MONITOR_S)
+
+    def _fill(self) -> None:
+        """Start workers for lanes below their size (caller holds the lock)."""
+        if self._closed or time.monotonic() - self._last_failure < RESPAWN_BACKOFF_S:
+            return
+        for name, lane in self._lanes.items():
+            while lane.count < lane.size:
+                lane.count += 1
+                threading.Thread(target=self._spawn, args=(name,), daemon=True).start()
+
+    def _spawn(self, name: str) -> None:
+        try:
+            w = Worker(self.store_path, self.limits, name)
+        except Exception as exc:  # noqa: BLE001 - logged; the monitor tries again after a pause
+            print(f"cgt-graph: a SPARQL worker failed to start: {exc}", file=sys.stderr)
+            with self._cond:
+                self._lanes[name].count -= 1
+                self._last_failure = time.monotonic()
+            return
+        with self._cond:
+            if self._closed:
+                w.kill()
+                return
+            self.replaced += 1
+            self._lanes[name].idle.append(w)
+            self._cond.notify_all()
+
+    def _retire(self, w: Worker) -> None:
+        """Kill a worker taken out of its lane (caller holds the lock); a replacement is started."""
+        self._lanes[w.lane].count -= 1
+        w.kill()
+        self._fill()
+
+    def _acquire(self, name: str, deadline: float) -> Worker | None:
+        lane = self._lanes[name]
+        with self._cond:
+            while True:
+                while lane.idle:
+                    w = lane.idle.popleft()
+                    if w.alive():
+                        return w
+                    lane.count -= 1  # died while idle, before the monitor saw it
+                    w.kill()
+                    self._fill()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed or lane.size == 0:
+                    return None
+                self._cond.wait(min(remaining, MONITOR_S))
+
+    def _release(self, w: Worker) -> None:
+        with self._cond:
+            if self._closed:
+                w.kill()
+                return
+            self._lanes[w.lane].idle.append(w)
+            self._cond.notify_all()
+
+    # ------------------------------------------------------------ queries
+    def _slow_route(self, key: str, client: str, now: float) -> bool:
+        if key in self._known_slow:
+            self._known_slow.move_to_end(key)
+            return True
+        t = self._overran.get(client)
+        return t is not None and now - t < SLOW_MEMORY_S
+
+    def _remember_slow(self, key: str, client: str) -> None:
+        self._known_slow[key] = None
+        self._known_slow.move_to_end(key)
+        while len(self._known_slow) > KNOWN_SLOW_MAX:
+            self._known_slow.popitem(last=False)
+        self._overran[client] = time.monotonic()
+        if len(self._overran) > KNOWN_SLOW_MAX:
+            cutoff = time.monotonic() - SLOW_MEMORY_S
+            self._overran = {c: t for c, t in self._overran.items() if t > cutoff}
+
+    def run(self, query: str | Job, accept: str | None = None, client: str = "local") -> Reply:
+        """Run one (already screened) query: (status, content type, body)."""
+        job = query if isinstance(query, Job) else Job(query, accept)
+        lim = self.limits
+        start = time.monotonic()
+        deadline = start + lim.timeout_s
+        key = repr((job.query, job.default_graph, job.named_graphs, job.base_iri))
+        with self._cond:
+            slow = self._slow_route(key, client, start)
+            if slow:
+                if self._lanes[SLOW].size == 0:
+                    return 503, "text/plain", b"this query is known to be slow and this server runs no slow queries"
+                if self._slow_by_client[client] >= lim.slow_per_client:
+                    return 429, "text/plain", (f"you already have {lim.slow_per_client} slow "
+                                               f"quer{'y' if lim.slow_per_client == 1 else 'ies'} running: "
+                                               "wait for it to finish").encode()
+                self._slow_by_client[client] += 1
+        try:
+            w = self._acquire(SLOW if slow else FAST, deadline)
+            if w is None:
+                return 503, "text/plain", b"all workers busy; try again"
+            try:
+                w.conn.send((job, lim.max_result_bytes))
+            except OSError:
+                with self._cond:
+                    self._retire(w)
+                return 503, "text/plain", b"a worker was lost; try again"
+            if not slow:
+                budget_end = min(deadline, time.monotonic() + lim.fast_budget_s)
+                if not w.conn.poll(max(0.0, budget_end - time.monotonic())):
+                    with self._cond:
+                        self._remember_slow(key, client)
+                        moved = self._move_to_slow(w, client)
+                        if not moved:
+                            self._retire(w)
+                    if not moved:
+                        return 503, "text/plain", (f"query ran over {lim.fast_budget_s:g} s and the slow lane is busy; "
+                                                   "try again later").encode()
+                    slow = True
+            if w.conn.poll(max(0.0, deadline - time.monotonic())):
+                try:
+                    reply = w.conn.recv()
+                except (EOFError, OSError):
+                    with self._cond:
+                        self._retire(w)
+                    return 500, "text/plain", b"the query crashed its worker; the endpoint goes on"
+                self._release(w)
+                return reply
+            with self._cond:
+                self._retire(w)
+            return 503, "text/plain", f"query exceeded the {lim.timeout_s:g} s deadline and was stopped".encode()
+        finally:
+            if slow:
+                with self._cond:
+                    self._slow_by_client[client] -= 1
+                    if self._slow_by_client[client] <= 0:
+                        del self._slow_by_client[client]
+                    self._cond.notify_all()
+
+    def _move_to_slow(self, w: Worker, client: str) -> bool:
+        """Move a running fast-lane worker into the slow lane in exchange for an idle slow worker
+        (caller holds the lock). False if the slow lane is full or the client is at its limit."""
+        slow = self._lanes[SLOW]
+        if self._slow_by_client[client] >= self.limits.slow_per_client:
+            return False
+        spare = None
+        while slow.idle:
+            candidate = slow.idle.popleft()
+            if candidate.alive():
+                spare = candidate
+                break
+            slow.count -= 1
+            candidate.kill()
+        if spare is None:
+            return False
+        self._slow_by_client[client] += 1
+        spare.kill()                       # the slow lane keeps its size: the moved worker takes its place
+        w.renice(SLOW_NICE)
+        w.lane = SLOW
+        self._lanes[FAST].count -= 1       # ... and the fast lane gets a new worker at once
+        self._fill()
+        return True
+
+    def workers(self) -> list[Worker]:
+        """Idle workers (a snapshot, for tests and monitoring)."""
+        with self._cond:
+            return [w for lane in self._lanes.values() for w in lane.idle]
+
+    def stop(self) -> None:
+        with self._cond:
+            self._closed = True
+            workers = [w for lane in self._lanes.values() for w in lane.idle]
+            for lane in self._lanes.values():
+                lane.idle.clear()
+            self._cond.notify_all()
+        for w in workers:
+            w.kill()
+
+
+def run_screened(pool: Pool, query: str, accept: str | None, client: str = "local", **job: Any) -> Reply:
+    """Screen one user query and run it in the pool under its deadline, as `/sparql` does
+    (the explorer's SPARQL page uses this): (status, content type, body)."""
+    try:
+        screened = check(query)
+    except Refusal as r:
+        return r.status, "text/plain", r.message.encode()
+    return pool.run(Job(screened.text, accept, union=not screened.declares_dataset, **job), client=client)
