@@ -405,39 +405,43 @@ class Pool:
                                                "wait for it to finish").encode()
                 self._slow_by_client[client] += 1
         try:
-            w = self._acquire(SLOW if slow else FAST, deadline)
-            if w is None:
-                return 503, "text/plain", b"all workers busy; try again"
-            try:
-                w.conn.send((job, lim.max_result_bytes))
-            except OSError:
-                with self._cond:
-                    self._retire(w)
-                return 503, "text/plain", b"a worker was lost; try again"
-            if not slow:
-                budget_end = min(deadline, time.monotonic() + lim.fast_budget_s)
-                if not w.conn.poll(max(0.0, budget_end - time.monotonic())):
+            for attempt in (1, 2):  # a worker found dead on the first attempt: once more on another
+                w = self._acquire(SLOW if slow else FAST, deadline)
+                if w is None:
+                    return 503, "text/plain", b"all workers busy; try again"
+                try:
+                    w.conn.send((job, lim.max_result_bytes))
+                except OSError:
                     with self._cond:
-                        self._remember_slow(key, client)
-                        moved = self._move_to_slow(w, client)
+                        self._retire(w)
+                    continue
+                if not slow:
+                    budget_end = min(deadline, time.monotonic() + lim.fast_budget_s)
+                    if not w.conn.poll(max(0.0, budget_end - time.monotonic())):
+                        with self._cond:
+                            self._remember_slow(key, client)
+                            moved = self._move_to_slow(w, client)
+                            if not moved:
+                                self._retire(w)
                         if not moved:
-                            self._retire(w)
-                    if not moved:
-                        return 503, "text/plain", (f"query ran over {lim.fast_budget_s:g} s and the slow lane is busy; "
-                                                   "try again later").encode()
-                    slow = True
-            if w.conn.poll(max(0.0, deadline - time.monotonic())):
+                            return 503, "text/plain", (f"query ran over {lim.fast_budget_s:g} s and the slow lane "
+                                                       "is busy; try again later").encode()
+                        slow = True
+                if not w.conn.poll(max(0.0, deadline - time.monotonic())):
+                    with self._cond:
+                        self._retire(w)
+                    return 503, "text/plain", f"query exceeded the {lim.timeout_s:g} s deadline and was stopped".encode()
                 try:
                     reply = w.conn.recv()
                 except (EOFError, OSError):
+                    # the worker died: killed from outside (then another one answers), or the query
+                    # crashed it (then it crashes the second one too, and the client is told)
                     with self._cond:
                         self._retire(w)
-                    return 500, "text/plain", b"the query crashed its worker; the endpoint goes on"
+                    continue
                 self._release(w)
                 return reply
-            with self._cond:
-                self._retire(w)
-            return 503, "text/plain", f"query exceeded the {lim.timeout_s:g} s deadline and was stopped".encode()
+            return 500, "text/plain", b"the query crashed its worker; the endpoint goes on"
         finally:
             if slow:
                 with self._cond:
