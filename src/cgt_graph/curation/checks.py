@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from cgt_graph.curation.load import Node, Problem, Record
+from cgt_graph.curation.load import Node, Problem, Record, clip
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 JUR = re.compile(r"^(?:[A-Z]{2})$")
@@ -169,7 +169,7 @@ def check(records: list[Record], today: dt.date | None = None) -> list[Problem]:
     idx = Index(records)
     problems: list[Problem] = []
     for first, dup in idx.duplicates:
-        problems.append(dup.problem("duplicate-id", f"{dup.kind} id {record_key(dup)!r} already defined at {first.file}:{first.line}", "id"))
+        problems.append(dup.problem("duplicate-id", f"{dup.kind} id {clip(record_key(dup))} already defined at {first.file}:{first.line}", "id"))
     for rec in records:
         spec = SPECS.get(rec.kind)
         if spec is None:  # pragma: no cover - layout and specs agree
@@ -185,12 +185,12 @@ def _check_fields(rec: Record, data: Node, spec: dict[str, F], idx: Index, today
     for key in data:
         if key not in spec:
             allowed = ", ".join(spec)
-            out.append(rec_problem(rec, data, key, "unknown-key", f"unknown field {prefix}{key!r} (allowed: {allowed})"))
+            out.append(rec_problem(rec, data, key, "unknown-key", f"unknown field {prefix}{clip(key)} (allowed: {allowed})"))
     for key, f in spec.items():
         value = data.get(key)
         if value is None or value == [] or value == "":
             if f.required:
-                out.append(rec_problem(rec, data, None, "required", f"missing required field {prefix}{key!r}"))
+                out.append(rec_problem(rec, data, None, "required", f"missing required field {prefix}{clip(key)}"))
             continue
         out.extend(_check_value(rec, data, key, f.type, value, idx, today, prefix))
     return out
@@ -210,33 +210,33 @@ def _check_value(rec: Record, data: Node, key: str, typ: Any, value: Any, idx: I
 
     if typ == "str":
         if not isinstance(value, str) or not value.strip():
-            return bad("type", f"{name} must be text, got {value!r:.60}")
+            return bad("type", f"{name} must be text, got {clip(value, 60)}")
         return []
     if typ == "int":
         if not isinstance(value, int) or isinstance(value, bool):
-            return bad("type", f"{name} must be an integer, got {value!r:.60}")
+            return bad("type", f"{name} must be an integer, got {clip(value, 60)}")
         return []
     if typ == "id":
         if not isinstance(value, str) or not SLUG.match(value):
-            return bad("id-format", f"{name} must be a lowercase slug [a-z0-9-], got {value!r:.60}")
+            return bad("id-format", f"{name} must be a lowercase slug [a-z0-9-], got {clip(value, 60)}")
         return []
     if typ == "jur":
         if not isinstance(value, str) or not (JUR.match(value)):
-            return bad("jurisdiction-code", f"{name} must be an ISO 3166-1 alpha-2 code or EU, got {value!r}")
+            return bad("jurisdiction-code", f"{name} must be an ISO 3166-1 alpha-2 code or EU, got {clip(value)}")
         return []
     if typ == "qid":
         if not isinstance(value, str) or not QID.match(value):
-            return bad("type", f"{name} must be a Wikidata QID like Q30, got {value!r}")
+            return bad("type", f"{name} must be a Wikidata QID like Q30, got {clip(value)}")
         return []
     if typ == "url":
         if not isinstance(value, str) or not URL.match(value):
-            return bad("url", f"{name} must be an http(s) URL, got {value!r:.80}")
+            return bad("url", f"{name} must be an http(s) URL, got {clip(value, 80)}")
         return []
     if typ == "date":
         text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
         parsed = parse_date(text) if text else None
         if parsed is None:
-            return bad("date-format", f"{name} must be YYYY-MM-DD, YYYY-MM or YYYY and a real date, got {value!r}")
+            return bad("date-format", f"{name} must be YYYY-MM-DD, YYYY-MM or YYYY and a real date, got {clip(value)}")
         if parsed[0] > today:
             return bad("future-date", f"{name} {text} is in the future")
         return []
@@ -251,18 +251,18 @@ def _check_value(rec: Record, data: Node, key: str, typ: Any, value: Any, idx: I
         seen: set[tuple[str, str]] = set()
         for item in value:
             if not isinstance(item, Node):
-                out += bad("citation", f"each of {name} must be a mapping with source and quote, got {item!r:.60}")
+                out += bad("citation", f"each of {name} must be a mapping with source and quote, got {clip(item, 60)}")
                 continue
             out += _check_fields(rec, item, CITATION, idx, today, f"{name}.")
             src = idx.get("source", str(item.get("source")))
             if src is not None:
                 pair = (str(item.get("source")), str(item.get("quote", "")).strip())
                 if pair in seen:
-                    out.append(rec_problem(rec, item, "source", "duplicate-citation", f"source {item.get('source')!r} cited twice with the same quote in {name}"))
+                    out.append(rec_problem(rec, item, "source", "duplicate-citation", f"source {clip(item.get('source'))} cited twice with the same quote in {name}"))
                 seen.add(pair)
                 if src.data.get("evidence") in ("secondary", "news") and not item.get("confidence"):
                     out.append(rec_problem(rec, item, "source", "confidence-required",
-                                           f"source {item.get('source')!r} is {src.data.get('evidence')}: give a confidence (high, medium, low)"))
+                                           f"source {clip(item.get('source'))} is {src.data.get('evidence')}: give a confidence (high, medium, low)"))
         return out
     if typ == "events":
         if not isinstance(value, list):
@@ -278,12 +278,12 @@ def _check_value(rec: Record, data: Node, key: str, typ: Any, value: Any, idx: I
         if value == NOT_CLASSIFIED:
             return []
         if not isinstance(value, str) or idx.get("class", value) is None:
-            return bad("unknown-class", f"{name} {value!r} is not a class in data/classifications/ (or use not-classified)")
+            return bad("unknown-class", f"{name} {clip(value)} is not a class in data/classifications/ (or use not-classified)")
         return []
     kind = typ[0]
     if kind == "ref":
         if not isinstance(value, str) or idx.get(typ[1], value) is None:
-            return bad(f"unknown-{typ[1]}", f"{name} {value!r} is not a known {typ[1]}")
+            return bad(f"unknown-{typ[1]}", f"{name} {clip(value)} is not a known {typ[1]}")
         return []
     if kind == "refs":
         if not isinstance(value, list):
@@ -291,30 +291,30 @@ def _check_value(rec: Record, data: Node, key: str, typ: Any, value: Any, idx: I
         out = []
         for v in value:
             if not isinstance(v, str) or idx.get(typ[1], v) is None:
-                out += bad(f"unknown-{typ[1]}", f"{name}: {v!r} is not a known {typ[1]}")
+                out += bad(f"unknown-{typ[1]}", f"{name}: {clip(v)} is not a known {typ[1]}")
         if len(set(map(str, value))) != len(value):
             out += bad("duplicate-value", f"{name} lists a value twice")
         return out
     if kind == "enum":
         if value not in typ[1]:
-            return bad("vocabulary", f"{name} {value!r} is not one of: {', '.join(typ[1])}")
+            return bad("vocabulary", f"{name} {clip(value)} is not one of: {', '.join(typ[1])}")
         return []
     if kind == "enumlist":
         if not isinstance(value, list) or not value:
             return bad("type", f"{name} must be a non-empty list")
         return [p for v in value if v not in typ[1]
-                for p in bad("vocabulary", f"{name}: {v!r} is not one of: {', '.join(typ[1])}")]
+                for p in bad("vocabulary", f"{name}: {clip(v)} is not one of: {', '.join(typ[1])}")]
     if kind == "identifiers":
         if not isinstance(value, Node):
             return bad("type", f"{name} must be a mapping")
         out = []
         for k, v in value.items():
             if k not in typ[1]:
-                out.append(rec_problem(rec, value, k, "unknown-key", f"unknown identifier {k!r} (allowed: {', '.join(typ[1])})"))
+                out.append(rec_problem(rec, value, k, "unknown-key", f"unknown identifier {clip(k)} (allowed: {', '.join(typ[1])})"))
             elif not isinstance(v, (str, int)) or isinstance(v, bool):
                 out.append(rec_problem(rec, value, k, "type", f"identifier {k} must be text"))
             elif k == "wikidata" and not QID.match(str(v)):
-                out.append(rec_problem(rec, value, k, "type", f"wikidata must be a QID, got {v!r}"))
+                out.append(rec_problem(rec, value, k, "type", f"wikidata must be a QID, got {clip(v)}"))
         return out
     raise AssertionError(typ)  # pragma: no cover
 
@@ -348,14 +348,14 @@ def _cross_rules(records: list[Record], idx: Index, today: dt.date) -> list[Prob
         if rec.kind == "source":
             url = str(d.get("url", "")).rstrip("/")
             if url and url in urls:
-                out.append(rec.problem("duplicate-url", f"url already registered as source {urls[url].id!r} ({urls[url].file}:{urls[url].line})", "url"))
+                out.append(rec.problem("duplicate-url", f"url already registered as source {clip(urls[url].id)} ({urls[url].file}:{urls[url].line})", "url"))
             urls.setdefault(url, rec)
         elif rec.kind == "product":
             inn = d.get("inn")
             if isinstance(inn, str):
                 key = inn.strip().lower()
                 if key in inns:
-                    out.append(rec.problem("duplicate-inn", f"INN {inn!r} already used by product {inns[key].id!r}", "inn"))
+                    out.append(rec.problem("duplicate-inn", f"INN {clip(inn)} already used by product {clip(inns[key].id)}", "inn"))
                 inns.setdefault(key, rec)
         elif rec.kind == "authorisation":
             authorised_products.add(str(d.get("product")))
@@ -367,19 +367,19 @@ def _cross_rules(records: list[Record], idx: Index, today: dt.date) -> list[Prob
         elif rec.kind == "pathway":
             ag = idx.get("agency", str(d.get("agency")))
             if ag is not None and ag.data.get("jurisdiction") != d.get("jurisdiction"):
-                out.append(rec.problem("jurisdiction-mismatch", f"agency {ag.id!r} belongs to {ag.data.get('jurisdiction')}, pathway to {d.get('jurisdiction')}", "agency"))
+                out.append(rec.problem("jurisdiction-mismatch", f"agency {clip(ag.id)} belongs to {ag.data.get('jurisdiction')}, pathway to {d.get('jurisdiction')}", "agency"))
         elif rec.kind == "class":
             broader = d.get("broader")
             b = idx.get("class", str(broader)) if broader else None
             if b is not None and b.extra.get("scheme") != rec.extra.get("scheme"):
-                out.append(rec.problem("scheme-mismatch", f"broader class {broader!r} is in another scheme", "broader"))
+                out.append(rec.problem("scheme-mismatch", f"broader class {clip(broader)} is in another scheme", "broader"))
         elif rec.kind == "agency":
             for key in ("ended",):
                 if d.get(key) and _date(rec, key) and _date(rec, "established") and _date(rec, key) < _date(rec, "established"):  # type: ignore[operator]
                     out.append(rec.problem("date-order", "ended before established", key))
     for rec in idx.by_kind.get("product", {}).values():
         if rec.id not in authorised_products:
-            out.append(rec.problem("no-authorisation", f"product {rec.id!r} has no authorisation in data/authorisations/"))
+            out.append(rec.problem("no-authorisation", f"product {clip(rec.id)} has no authorisation in data/authorisations/"))
     return out
 
 
@@ -401,18 +401,18 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
     jur = d.get("jurisdiction")
     ag = idx.get("agency", str(d.get("agency")))
     if ag is not None and ag.data.get("jurisdiction") != jur:
-        out.append(rec.problem("jurisdiction-mismatch", f"agency {ag.id!r} is in {ag.data.get('jurisdiction')}, not {jur}", "agency"))
+        out.append(rec.problem("jurisdiction-mismatch", f"agency {clip(ag.id)} is in {ag.data.get('jurisdiction')}, not {jur}", "agency"))
     out.extend(_not_before(rec, "decision_date", d.get("agency"), idx))
     for pid in d.get("pathways") or []:
         pw = idx.get("pathway", str(pid))
         if pw is not None and pw.data.get("jurisdiction") != jur:
-            out.append(rec.problem("jurisdiction-mismatch", f"pathway {pid!r} belongs to {pw.data.get('jurisdiction')}, not {jur}", "pathways"))
+            out.append(rec.problem("jurisdiction-mismatch", f"pathway {clip(pid)} belongs to {pw.data.get('jurisdiction')}, not {jur}", "pathways"))
     cls = d.get("classification")
     c = idx.get("class", str(cls)) if cls and cls != NOT_CLASSIFIED else None
     if c is not None:
         scheme = idx.get("scheme", str(c.extra.get("scheme")))
         if scheme is not None and scheme.data.get("jurisdiction") != jur:
-            out.append(rec.problem("jurisdiction-mismatch", f"class {cls!r} is in the {scheme.data.get('jurisdiction')} scheme {scheme.id!r}, not {jur}'s", "classification"))
+            out.append(rec.problem("jurisdiction-mismatch", f"class {clip(cls)} is in the {scheme.data.get('jurisdiction')} scheme {clip(scheme.id)}, not {jur}'s", "classification"))
     dec = _date(rec, "decision_date")
     for ev in d.get("events") or []:
         if isinstance(ev, Node) and dec is not None:
@@ -421,6 +421,6 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
             if p and end and end < dec:
                 out.append(rec_problem(rec, ev, "date", "date-order", f"event {ev.get('type')} on {ev.get('date')} is before the decision ({d.get('decision_date')})"))
     if d.get("status") not in (None, "authorised") and not (d.get("status_date") or d.get("events")):
-        out.append(rec.problem("status-date", f"status {d.get('status')!r} needs a status_date or an event saying when", "status"))
+        out.append(rec.problem("status-date", f"status {clip(d.get('status'))} needs a status_date or an event saying when", "status"))
     return out
 
