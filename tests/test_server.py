@@ -368,15 +368,18 @@ def test_killed_workers_are_replaced_and_no_request_is_lost(strict_endpoint, end
     proc, url = _start(endpoint[1], 2.0)
     try:
         before = _children(proc.pid)
-        assert len(before) == 4  # two fast, two slow
-        for pid in before:
-            os.kill(pid, signal.SIGKILL)
+        assert len(before) == 5  # two fast, two slow, one standing by
+        os.kill(before[0], signal.SIGKILL)  # one worker: nobody notices
+        assert [_get(url, COUNT)[0] for _ in range(20)] == [200] * 20
+        for pid in before[1:]:  # all of them: every request still gets an HTTP answer (never a closed
+            os.kill(pid, signal.SIGKILL)  # connection), 503 + Retry-After until new workers have started
         statuses = [_get(url, COUNT)[0] for _ in range(20)]
-        assert statuses == [200] * 20
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and len(set(_children(proc.pid)) - set(before)) < 4:
+        assert set(statuses) <= {200, 503}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(set(_children(proc.pid)) - set(before)) < 5:
             time.sleep(0.05)
-        assert len(set(_children(proc.pid)) - set(before)) == 4
+        assert len(set(_children(proc.pid)) - set(before)) == 5
+        assert [_get(url, COUNT)[0] for _ in range(10)] == [200] * 10
     finally:
         proc.terminate()
         proc.wait(10)

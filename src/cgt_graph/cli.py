@@ -482,7 +482,7 @@ def network(analysis: str, by: str, output: str | None, fmt: str, store_path: Pa
 @click.option("--workers", default=2, show_default=True, help="Worker processes of the fast lane (queries run in parallel).")
 @click.option("--slow-workers", default=2, show_default=True, help="Worker processes of the slow lane (queries that overrun --fast-budget).")
 @click.option("--slow-per-client", default=1, show_default=True, help="Slow queries one client address may run at once (more: 429).")
-@click.option("--fast-budget", "fast_budget_s", default=0.25, show_default=True, help="Seconds a query may run in the fast lane before it moves to the slow lane.")
+@click.option("--fast-budget", "fast_budget_s", default=0.5, show_default=True, help="Seconds a query may run in the fast lane before it moves to the slow lane.")
 @click.option("--timeout", "timeout_s", default=10.0, show_default=True, help="Deadline per query, seconds.")
 @click.option("--max-result-bytes", default=20_000_000, show_default=True, help="Largest result a query may return.")
 @click.option("--max-connections", default=256, show_default=True, help="Open connections and requests at once (more: 503).")

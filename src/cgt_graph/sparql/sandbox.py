@@ -29,8 +29,11 @@ Lanes (fairness)
     replaced, and the client gets an error status (never a truncated 200).
 
 Dead workers are replaced whether busy or idle: a busy worker that dies is seen when its pipe
-closes; a monitor thread checks the idle ones every `MONITOR_S` seconds and every worker is
-checked again before it is handed a query.
+closes (its query is sent once more, to another worker); a monitor thread checks the idle ones
+every `MONITOR_S` seconds and every worker is checked again before it is handed a query. One
+started worker stands by (the spare), so a lane that loses a worker is whole again at once rather
+than after a new interpreter has loaded the snapshot (seconds on a busy machine); a new spare is
+then started in the background.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ CONTENT_TYPE = {"JSON": "application/sparql-results+json", "XML": "application/s
                 "TURTLE": "text/turtle; charset=utf-8", "N_TRIPLES": "application/n-triples",
                 "JSON_LD": "application/ld+json", "RDF_XML": "application/rdf+xml"}
 
-FAST, SLOW = "fast", "slow"
+FAST, SLOW, SPARE = "fast", "slow", "spare"
 SLOW_NICE = 10
 MONITOR_S = 0.1
 SLOW_MEMORY_S = 30.0       # a client whose query overran goes to the slow lane for this long
@@ -80,7 +83,7 @@ class Limits:
     max_result_bytes: int = 20_000_000
     worker_memory_bytes: int = 8 * 1024**3
     startup_s: float = 600.0
-    fast_budget_s: float = 0.25
+    fast_budget_s: float = 0.5   # 2.5x the slowest library query on the real graph (~200 ms on 2 busy cores)
     slow_workers: int = 2
     slow_per_client: int = 1
 
@@ -289,6 +292,11 @@ class Pool:
         self._known_slow: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._closed = False
         self._last_failure = 0.0
+        # one started worker standing by: a lane that loses a worker (killed, crashed, moved to the
+        # slow lane) is whole again at once, not after a new interpreter has loaded the snapshot
+        self.spares = 1
+        self._spare: collections.deque[Worker] = collections.deque()
+        self._spare_count = 0
         self.replaced = 0  # workers started to replace dead or killed ones (for tests and logs)
         # start every worker now and serve only once all hold the snapshot
         try:
@@ -296,6 +304,9 @@ class Pool:
                 for _ in range(lane.size):
                     lane.idle.append(Worker(store_path, self.limits, name))
                     lane.count += 1
+            for _ in range(self.spares):
+                self._spare.append(Worker(store_path, self.limits, SPARE))
+                self._spare_count += 1
         except Exception:
             self.stop()
             raise
@@ -314,17 +325,41 @@ class Pool:
                         lane.idle.remove(w)
                         lane.count -= 1
                         w.kill()
+                for w in [w for w in self._spare if not w.alive()]:
+                    self._spare.remove(w)
+                    self._spare_count -= 1
+                    w.kill()
                 self._fill()
                 self._cond.wait(MONITOR_S)
 
     def _fill(self) -> None:
-        """Start workers for lanes below their size (caller holds the lock)."""
-        if self._closed or time.monotonic() - self._last_failure < RESPAWN_BACKOFF_S:
+        """Bring lanes below their size back up, from the spare at once, else by starting a worker;
+        keep a spare started (caller holds the lock)."""
+        if self._closed:
+            return
+        for name, lane in self._lanes.items():
+            while lane.count < lane.size and self._spare:
+                w = self._spare.popleft()
+                self._spare_count -= 1
+                if not w.alive():
+                    w.kill()
+                    continue
+                if name == SLOW:
+                    w.renice(SLOW_NICE)
+                w.lane = name
+                lane.idle.append(w)
+                lane.count += 1
+                self.replaced += 1
+                self._ready[name].notify()
+        if time.monotonic() - self._last_failure < RESPAWN_BACKOFF_S:
             return
         for name, lane in self._lanes.items():
             while lane.count < lane.size:
                 lane.count += 1
                 threading.Thread(target=self._spawn, args=(name,), daemon=True).start()
+        while self._spare_count < self.spares:
+            self._spare_count += 1
+            threading.Thread(target=self._spawn, args=(SPARE,), daemon=True).start()
 
     def _spawn(self, name: str) -> None:
         try:
@@ -332,12 +367,19 @@ class Pool:
         except Exception as exc:  # noqa: BLE001 - logged; the monitor tries again after a pause
             print(f"cgt-graph: a SPARQL worker failed to start: {exc}", file=sys.stderr)
             with self._cond:
-                self._lanes[name].count -= 1
+                if name == SPARE:
+                    self._spare_count -= 1
+                else:
+                    self._lanes[name].count -= 1
                 self._last_failure = time.monotonic()
             return
         with self._cond:
             if self._closed:
                 w.kill()
+                return
+            if name == SPARE:
+                self._spare.append(w)
+                self._fill()  # a lane may have been waiting for it
                 return
             self.replaced += 1
             self._lanes[name].idle.append(w)
@@ -409,7 +451,7 @@ class Pool:
                                                "wait for it to finish").encode()
                 self._slow_by_client[client] += 1
         try:
-            for attempt in (1, 2):  # a worker found dead on the first attempt: once more on another
+            for _attempt in range(3):  # a worker found killed from outside: the query goes to another
                 w = self._acquire(SLOW if slow else FAST, deadline)
                 if w is None:
                     return 503, "text/plain", b"all workers busy; try again"
@@ -435,17 +477,27 @@ class Pool:
                     with self._cond:
                         self._retire(w)
                     return 503, "text/plain", f"query exceeded the {lim.timeout_s:g} s deadline and was stopped".encode()
+                if slow and time.monotonic() - start > lim.fast_budget_s:
+                    with self._cond:  # still slow: the client stays in the slow lane
+                        self._overran[client] = time.monotonic()
                 try:
                     reply = w.conn.recv()
                 except (EOFError, OSError):
-                    # the worker died: killed from outside (then another one answers), or the query
-                    # crashed it (then it crashes the second one too, and the client is told)
+                    # the worker died: killed from outside (SIGKILL: another worker answers), or the
+                    # query crashed it (a stack overflow, an abort: the client is told, no retry)
+                    try:
+                        w.proc.wait(1)
+                    except subprocess.TimeoutExpired:
+                        pass
+                    killed = w.proc.returncode == -signal.SIGKILL
                     with self._cond:
                         self._retire(w)
-                    continue
+                    if killed:
+                        continue
+                    return 500, "text/plain", b"the query crashed its worker; the endpoint goes on"
                 self._release(w)
                 return reply
-            return 500, "text/plain", b"the query crashed its worker; the endpoint goes on"
+            return 503, "text/plain", b"workers were lost while this query waited; try again"
         finally:
             if slow:
                 with self._cond:
@@ -485,7 +537,8 @@ class Pool:
     def stop(self) -> None:
         with self._cond:
             self._closed = True
-            workers = [w for lane in self._lanes.values() for w in lane.idle]
+            workers = [w for lane in self._lanes.values() for w in lane.idle] + list(self._spare)
+            self._spare.clear()
             for lane in self._lanes.values():
                 lane.idle.clear()
             self._cond.notify_all()
