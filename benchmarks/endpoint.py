@@ -5,11 +5,13 @@ Usage: python benchmarks/endpoint.py [--baseline /work/main] [--seconds 20] [--c
 For each server (the baseline is started from BASELINE with BASELINE/.venv's interpreter, on the
 same store):
 1. throughput: look-ups per second with --clients closed-loop keep-alive clients (--tput-seconds);
-2. fairness: --clients paced look-up clients (--rate look-ups per second each) while 2 clients run
+2. control: the same paced look-ups with no slow clients (--control-seconds): what the machine
+   gives at that moment (other processes share the cores);
+3. fairness: --clients paced look-up clients (--rate look-ups per second each) while 2 clients run
    slow queries back to back for --seconds. Each slow client is its own address (127.0.0.2 and
    127.0.0.3) and changes its query text every time (a comment with a counter), so no cache of
    known-slow texts can help. Prints look-up p50/p95/max, failed look-ups (any status but 200, or
-   a connection error) and how the slow queries ended.
+   a connection error) and how the slow queries ended. Latencies include failed look-ups.
 
 The target (issue #16): no look-up fails and look-up p95 < 100 ms under that load.
 """
@@ -116,7 +118,7 @@ def throughput(port: int, clients: int, seconds: float) -> tuple[float, int]:
     return sum(counts) / seconds, sum(failures)
 
 
-def fairness(port: int, clients: int, rate: float, seconds: float) -> dict:
+def fairness(port: int, clients: int, rate: float, seconds: float, slow_clients: int = 2) -> dict:
     latencies: list[float] = []
     statuses: collections.Counter[int] = collections.Counter()
     slow_outcomes: collections.Counter[int] = collections.Counter()
@@ -145,14 +147,14 @@ def fairness(port: int, clients: int, rate: float, seconds: float) -> dict:
             dt = time.perf_counter() - t0
             with lock:
                 statuses[status] += 1
-                if status == 200:
-                    latencies.append(dt * 1000)
-    threads = [threading.Thread(target=slow, args=(f"127.0.0.{k}",)) for k in (2, 3)]
+                latencies.append(dt * 1000)  # failed look-ups count with the time they took
+    threads = [threading.Thread(target=slow, args=(f"127.0.0.{k + 2}",)) for k in range(slow_clients)]
     for t in threads:
         t.start()
-    time.sleep(1.0)  # the slow queries are running before the look-ups start
+    if slow_clients:
+        time.sleep(1.0)  # the slow queries are running before the look-ups start
     threads += [threading.Thread(target=lookups, args=(i,)) for i in range(clients)]
-    for t in threads[2:]:
+    for t in threads[slow_clients:]:
         t.start()
     time.sleep(seconds)
     stop.set()
@@ -171,6 +173,8 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=10.0, help="look-ups per second per paced client")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--tput-seconds", type=float, default=5.0)
+    ap.add_argument("--control-seconds", type=float, default=10.0,
+                    help="paced look-ups with no slow clients first: the machine's own latency, as a control")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     here = Path(__file__).resolve().parents[1]
@@ -187,6 +191,7 @@ def main() -> None:
             proc = start(python, cwd, store, port)
             try:
                 rps, tput_failed = throughput(port, args.clients, args.tput_seconds)
+                calm = fairness(port, args.clients, args.rate, args.control_seconds, slow_clients=0)
                 fair = fairness(port, args.clients, args.rate, args.seconds)
             finally:
                 proc.terminate()
@@ -194,9 +199,12 @@ def main() -> None:
                     proc.wait(15)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-            out[label] = {"lookups_per_s": rps, "throughput_failed": tput_failed, **fair}
+            out[label] = {"lookups_per_s": rps, "throughput_failed": tput_failed, "no_slow_clients": calm, **fair}
             print(f"\n{label}")
             print(f"  throughput: {rps:7.0f} look-ups/s with {args.clients} clients ({tput_failed} failed)")
+            print(f"  control, no slow clients for {args.control_seconds:g} s: {calm['lookups']} paced look-ups, "
+                  f"{calm['failed']} failed; p50 {calm['p50_ms']:.1f} ms, p95 {calm['p95_ms']:.1f} ms, "
+                  f"max {calm['max_ms']:.0f} ms")
             print(f"  with 2 slow clients for {args.seconds:g} s: {fair['lookups']} paced look-ups "
                   f"({args.clients} x {args.rate:g}/s), {fair['failed']} failed {fair['statuses']}; "
                   f"p50 {fair['p50_ms']:.1f} ms, p95 {fair['p95_ms']:.1f} ms, max {fair['max_ms']:.0f} ms; "

@@ -215,7 +215,7 @@ def make_app(pool: Pool, http: HttpLimits | None = None):
         job = Job(screened.text, request.headers.get("accept"), default, named, base,
                   union=not screened.declares_dataset)
         client = request.client.host if request.client else "unknown"
-        status, ctype, body = await to_thread.run_sync(pool.run, job, None, client, limiter=limiter)
+        status, ctype, body = await pool.arun(job, client, limiter)
         if status != 200:
             headers = {"Retry-After": "5"} if status in (429, 503) else None
             return text(status, body.decode("utf-8", errors="replace"), headers)
