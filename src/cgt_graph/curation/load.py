@@ -239,6 +239,10 @@ LAYOUT: dict[str, tuple[str, str]] = {
     "designation": ("designations", "list"),
     "policy": ("policies", "list"),
     "claim": ("claims", "list"),
+    # history (#14): procedure milestones, indication decisions, negative outcomes
+    "milestone": ("milestones", "list"),
+    "indication": ("indications", "list"),
+    "outcome": ("outcomes", "list"),
 }
 
 
