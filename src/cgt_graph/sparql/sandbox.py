@@ -286,6 +286,7 @@ class Pool:
         # one condition per lane on the same lock: a released worker wakes one waiter of its lane,
         # not every waiting thread (with 16 waiters, notify_all halved the pool's throughput)
         self._ready = {FAST: threading.Condition(self._lock), SLOW: threading.Condition(self._lock)}
+        self._async_waiters: dict[str, collections.deque] = {FAST: collections.deque(), SLOW: collections.deque()}
         self._lanes = {FAST: _Lane(max(1, workers)), SLOW: _Lane(max(0, self.limits.slow_workers))}
         self._slow_by_client: collections.Counter[str] = collections.Counter()
         self._overran: dict[str, float] = {}
@@ -345,10 +346,9 @@ class Pool:
                 w.kill()
                 continue
             w.lane = FAST
-            fast.idle.append(w)
             fast.count += 1
             self.replaced += 1
-            self._ready[FAST].notify()
+            self._offer(w)
         if time.monotonic() - self._last_failure < RESPAWN_BACKOFF_S:
             return
         for name, lane in self._lanes.items():
@@ -380,8 +380,29 @@ class Pool:
                 self._fill()  # a lane may have been waiting for it
                 return
             self.replaced += 1
-            self._lanes[name].idle.append(w)
-            self._ready[name].notify()
+            self._offer(w)
+
+    def _offer(self, w: Worker) -> None:
+        """An idle worker for its lane (caller holds the lock): handed straight to the first
+        coroutine waiting for one (`arun`), else made idle for threads waiting in `_acquire`."""
+        waiters = self._async_waiters[w.lane]
+        while waiters:
+            loop, fut = waiters.popleft()
+            if fut.done():
+                continue
+
+            def give(fut=fut, w=w) -> None:
+                if fut.done():  # the waiter gave up meanwhile: the worker goes back
+                    self._release(w)
+                else:
+                    fut.set_result(w)
+            try:
+                loop.call_soon_threadsafe(give)
+                return
+            except RuntimeError:  # that loop is closed
+                continue
+        self._lanes[w.lane].idle.append(w)
+        self._ready[w.lane].notify()
 
     def _retire(self, w: Worker) -> None:
         """Kill a worker taken out of its lane (caller holds the lock); a replacement is started."""
@@ -410,8 +431,7 @@ class Pool:
             if self._closed:
                 w.kill()
                 return
-            self._lanes[w.lane].idle.append(w)
-            self._ready[w.lane].notify()
+            self._offer(w)
 
     # ------------------------------------------------------------ queries
     def _slow_route(self, key: str, client: str, now: float) -> bool:
@@ -507,7 +527,8 @@ class Pool:
         """`run` for an asyncio caller (the endpoint). The common case, a fast-lane query with an
         idle fast worker, is sent and awaited on the event loop with no thread hop (a third of the
         look-up throughput and most of its tail latency went to handing requests to threads);
-        everything else (waiting for a worker, the slow lane) runs `run` in a thread."""
+        a query waits for a fast worker on the event loop too (workers are handed to waiting
+        coroutines first, in order); the slow lane runs `run` in a thread."""
         import asyncio
 
         from anyio import to_thread
@@ -516,9 +537,14 @@ class Pool:
         start = time.monotonic()
         deadline = start + lim.timeout_s
         key = repr((job.query, job.default_graph, job.named_graphs, job.base_iri))
+        loop = asyncio.get_running_loop()
         w = None
+        fut = None
         with self._cond:
-            if not self._closed and not self._slow_route(key, client, start):
+            if self._closed or self._slow_route(key, client, start):
+                fast = False
+            else:
+                fast = True
                 idle = self._lanes[FAST].idle
                 while idle and w is None:
                     candidate = idle.popleft()
@@ -528,9 +554,25 @@ class Pool:
                         self._lanes[FAST].count -= 1
                         candidate.kill()
                         self._fill()
-        if w is None:
+                if w is None:  # wait in line for the next fast worker, on the event loop
+                    fut = loop.create_future()
+                    self._async_waiters[FAST].append((loop, fut))
+        if not fast:
             return await to_thread.run_sync(self.run, job, None, client, limiter=limiter)
-        loop = asyncio.get_running_loop()
+        if w is None:
+            try:
+                w = await asyncio.wait_for(fut, max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                if fut.done() and not fut.cancelled():  # handed over just as the time ran out
+                    self._release(fut.result())
+                return 503, "text/plain", b"all workers busy; try again"
+            finally:
+                if not fut.done():
+                    fut.cancel()
+            if not w.alive():
+                with self._cond:
+                    self._retire(w)
+                return await to_thread.run_sync(self.run, job, None, client, limiter=limiter)
 
         async def readable(seconds: float) -> bool:
             fut = loop.create_future()
