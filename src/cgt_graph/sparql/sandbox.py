@@ -21,9 +21,10 @@ Lanes (fairness)
     as a slow-lane worker, and an idle slow-lane worker is retired in exchange; a new
     fast-lane worker is started at once. If the slow lane has no idle worker, or the client
     already has `slow_per_client` queries there, the overrunning query is stopped (503).
-  * Cost accounting: a query text that overran once, and any query from a client whose query
-    overran in the last `SLOW_MEMORY_S` seconds, goes straight to the slow lane, so a client
-    cannot keep occupying fast workers with slow queries (not even by varying the text).
+  * Cost accounting: a query text that overran once, and any query from a client (its peer
+    address) whose query overran in the last `SLOW_MEMORY_S` seconds, goes straight to the slow
+    lane, so a client cannot keep occupying fast workers with slow queries (not even by varying
+    the text). A query routed there that turns out fast clears its text and its client.
     A client in the slow lane waits for a slow worker, or gets 429 past its concurrency limit.
   * Oxigraph cannot cancel a query: a query past its deadline has its worker killed and
     replaced, and the client gets an error status (never a truncated 200).
@@ -441,6 +442,18 @@ class Pool:
         t = self._overran.get(client)
         return t is not None and now - t < SLOW_MEMORY_S
 
+    def _account(self, key: str, client: str, overran: bool) -> None:
+        """After a query ran in the slow lane: still slow, the client stays there; fast after all
+        (a look-up that overran once on a starved machine), its text and its client are forgotten,
+        so one unlucky moment does not send a whole address to the slow lane."""
+        with self._cond:
+            if overran:
+                self._overran[client] = time.monotonic()
+            else:
+                self._known_slow.pop(key, None)
+                if self._slow_by_client[client] <= 1:
+                    self._overran.pop(client, None)
+
     def _remember_slow(self, key: str, client: str) -> None:
         self._known_slow[key] = None
         self._known_slow.move_to_end(key)
@@ -479,8 +492,9 @@ class Pool:
                     with self._cond:
                         self._retire(w)
                     continue
+                sent = time.monotonic()  # budgets count from here, not from the wait in line
                 if not slow:
-                    budget_end = min(deadline, time.monotonic() + lim.fast_budget_s)
+                    budget_end = min(deadline, sent + lim.fast_budget_s)
                     if not w.conn.poll(max(0.0, budget_end - time.monotonic())):
                         with self._cond:
                             self._remember_slow(key, client)
@@ -495,9 +509,8 @@ class Pool:
                     with self._cond:
                         self._retire(w)
                     return 503, "text/plain", f"query exceeded the {lim.timeout_s:g} s deadline and was stopped".encode()
-                if slow and time.monotonic() - start > lim.fast_budget_s:
-                    with self._cond:  # still slow: the client stays in the slow lane
-                        self._overran[client] = time.monotonic()
+                if slow:
+                    self._account(key, client, time.monotonic() - sent > lim.fast_budget_s)
                 try:
                     reply = w.conn.recv()
                 except (EOFError, OSError):
@@ -598,7 +611,8 @@ class Pool:
                     self._retire(w)
                 w = None
                 return await to_thread.run_sync(self.run, job, None, client, limiter=limiter)
-            if not await readable(min(deadline, start + lim.fast_budget_s) - time.monotonic()):
+            sent = time.monotonic()  # the budget counts from here: time spent waiting in line is not the query's
+            if not await readable(min(deadline, sent + lim.fast_budget_s) - sent):
                 with self._cond:
                     self._remember_slow(key, client)
                     moved = self._move_to_slow(w, client)
@@ -614,8 +628,7 @@ class Pool:
                         self._retire(w)
                     w = None
                     return 503, "text/plain", f"query exceeded the {lim.timeout_s:g} s deadline and was stopped".encode()
-                with self._cond:
-                    self._overran[client] = time.monotonic()
+                self._account(key, client, True)
             try:
                 reply = w.conn.recv()
             except (EOFError, OSError):
