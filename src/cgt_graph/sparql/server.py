@@ -376,21 +376,30 @@ def _protocol_class(request_timeout_s: float):
 
 def serve(store_path: Path, host: str, port: int, workers: int, limits: Limits,
           http: HttpLimits | None = None) -> None:
+    import socket
+
     import uvicorn
 
     http = http or HttpLimits()
+    try:  # bind first: a taken port is a usage error, told before any worker starts
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        print(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     pool = Pool(store_path, workers, limits)
     try:
         config = uvicorn.Config(
-            make_app(pool, http), host=host, port=port, http=_protocol_class(http.request_timeout_s),
+            make_app(pool, http), http=_protocol_class(http.request_timeout_s),
             loop="asyncio", lifespan="off", server_header=False, date_header=True,
             limit_concurrency=http.max_connections, timeout_keep_alive=http.keep_alive_s,
             h11_max_incomplete_event_size=http.max_head_bytes, timeout_graceful_shutdown=2,
             access_log=bool(os.environ.get("CGT_GRAPH_SERVER_LOG")),
             log_level="info" if os.environ.get("CGT_GRAPH_SERVER_LOG") else "warning")
-        uvicorn.Server(config).run()
-    except OSError as exc:  # e.g. the port is taken
-        print(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         pool.stop()
+        sock.close()
