@@ -86,6 +86,6 @@ def test_a_slow_query_moves_to_the_slow_lane_and_fast_queries_keep_their_speed(p
     assert pool.run(Job(SLOW_QUERY + " LIMIT 1"), client="a")[0] == 429
     t.join()
     assert result["slow"][0] == 503 and b"deadline" in result["slow"][2]
-    assert max(latencies) < 1.0  # look-ups never waited behind the slow query (its deadline is 3 s)
+    assert max(latencies) < 2.0  # behind the slow query a look-up would wait for its deadline (2.5 s more)
     # a known-slow text goes straight to the slow lane: the fast lane is not entered again
     assert pool._slow_route(repr((SLOW_QUERY, None, None, None)), "c", time.monotonic())
