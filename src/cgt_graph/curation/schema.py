@@ -157,7 +157,7 @@ def json_schemas(m: Model) -> dict[str, str]:
             elif key != f.name and key in props:
                 props[f.name] = props.pop(key)
     for d in defs.values():
-        for prop, spec in (d.get("properties") or {}).items():
+        for spec in (d.get("properties") or {}).values():
             if spec.get("pattern") == m.types["partial_date"].pattern:  # YAML reads 2018 as an integer
                 spec.pop("type", None)
                 spec["anyOf"] = [{"type": "string"}, {"type": "integer", "minimum": 1000, "maximum": 9999}]
