@@ -406,7 +406,8 @@ def import_file(file: Path, partner: str, store_path: Path | None = None, fmt: s
     stored = imports_dir(store_path) / partner / f"{name}.nq"
     if stored.is_file() and _stored_checksum(stored) == sha:
         count = [int(q.object.value) for q in current.quads_for_pattern(
-            NamedNode(graph), NamedNode("http://rdfs.org/ns/void#triples"), None, NamedNode(graph))]
+            NamedNode(graph), NamedNode("http://rdfs.org/ns/void#triples"), None, NamedNode(graph))
+            if isinstance(q.object, Literal)]
         if count:
             return ImportReport(graph, count[0], sha, False, stored)
     curated, terms, context = _current(current, graph)

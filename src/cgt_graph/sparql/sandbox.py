@@ -552,7 +552,7 @@ class Pool:
         key = repr((job.query, job.default_graph, job.named_graphs, job.base_iri))
         loop = asyncio.get_running_loop()
         w = None
-        fut = None
+        fut: asyncio.Future | None = None
         with self._cond:
             if self._closed or self._slow_route(key, client, start):
                 fast = False
@@ -573,8 +573,9 @@ class Pool:
         if not fast:
             return await to_thread.run_sync(self.run, job, None, client, limiter=limiter)
         if w is None:
+            assert fut is not None
             try:
-                w = await asyncio.wait_for(fut, max(0.0, deadline - time.monotonic()))
+                got: Worker = await asyncio.wait_for(fut, max(0.0, deadline - time.monotonic()))
             except TimeoutError:
                 if fut.done() and not fut.cancelled():  # handed over just as the time ran out
                     self._release(fut.result())
@@ -582,10 +583,22 @@ class Pool:
             finally:
                 if not fut.done():
                     fut.cancel()
-            if not w.alive():
+            if not got.alive():
                 with self._cond:
-                    self._retire(w)
+                    self._retire(got)
                 return await to_thread.run_sync(self.run, job, None, client, limiter=limiter)
+            w = got
+        return await self._arun_on(w, job, client, limiter, key, deadline)
+
+    async def _arun_on(self, w: Worker, job: Job, client: str, limiter: Any, key: str, deadline: float) -> Reply:
+        """The rest of `arun`, once it holds the fast worker `w`."""
+        import asyncio
+
+        from anyio import to_thread
+
+        lim = self.limits
+        loop = asyncio.get_running_loop()
+        held = True
 
         async def readable(seconds: float) -> bool:
             fut = loop.create_future()
@@ -609,7 +622,7 @@ class Pool:
             except OSError:
                 with self._cond:
                     self._retire(w)
-                w = None
+                held = False
                 return await to_thread.run_sync(self.run, job, None, client, limiter=limiter)
             sent = time.monotonic()  # the budget counts from here: time spent waiting in line is not the query's
             if not await readable(min(deadline, sent + lim.fast_budget_s) - sent):
@@ -619,14 +632,14 @@ class Pool:
                     if not moved:
                         self._retire(w)
                 if not moved:
-                    w = None
+                    held = False
                     return 503, "text/plain", (f"query ran over {lim.fast_budget_s:g} s and the slow lane "
                                                "is busy; try again later").encode()
                 slow = True
                 if not await readable(deadline - time.monotonic()):
                     with self._cond:
                         self._retire(w)
-                    w = None
+                    held = False
                     return 503, "text/plain", f"query exceeded the {lim.timeout_s:g} s deadline and was stopped".encode()
                 self._account(key, client, True)
             try:
@@ -639,15 +652,15 @@ class Pool:
                 killed = w.proc.returncode == -signal.SIGKILL
                 with self._cond:
                     self._retire(w)
-                w = None
+                held = False
                 if killed:  # killed from outside: another worker answers
                     return await to_thread.run_sync(self.run, job, None, client, limiter=limiter)
                 return 500, "text/plain", b"the query crashed its worker; the endpoint goes on"
             self._release(w)
-            w = None
+            held = False
             return reply
         except BaseException:  # cancelled (the client went away) mid-query: the worker is mid-query too
-            if w is not None:
+            if held:
                 with self._cond:
                     self._retire(w)
             raise
