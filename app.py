@@ -22,12 +22,13 @@ MODULES = {"Search": "search", "Product": "product", "Compare jurisdictions": "c
            "Downloads": "downloads"}
 
 common.store()  # open (or build) once, before the first page needs it
-common.from_url()  # a shared link opens its page: ?page=Product&product=tisagenlecleucel
+common.from_url()  # the address names the view: ?page=Product&product=tisagenlecleucel (links, Back, Forward)
 with st.sidebar:
     st.title("cgt-graph")
     st.caption("The cell and gene therapy regulatory landscape: every authorisation with its sources. "
                "Offline, on the embedded store.")
     page = st.radio("Page", common.PAGES, key="page")
+    common.as_of_line()
 st.header(page)
 importlib.import_module(f"cgt_graph.explorer.pages.{MODULES[page]}").render()
 common.to_url(page)
