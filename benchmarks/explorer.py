@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e import browser, running_app, walk  # noqa: E402
+from benchmarks.browser import browser, running_app, walk  # noqa: E402
 
 TARGETS = {"first_meaningful_paint": 3.0, "graph_whole": 6.0, "graph_all_types": 6.0}
 

@@ -184,11 +184,11 @@ def shown_date(date: str) -> str:
 # ----------------------------------------------------------------------------- search
 
 #: facet -> column of a search row holding its stable keys (codes); multi-valued columns hold ";"-joined codes
-FACETS = {"modality": "modality_top_codes", "jurisdiction": "jurisdiction_code", "pathway": "pathway_codes",
+FACETS = {"modality": "modality_all_codes", "jurisdiction": "jurisdiction_code", "pathway": "pathway_codes",
           "class": "class_code", "status": "status", "holder": "holder"}
 FACET_TITLES = {"modality": "Modality", "jurisdiction": "Jurisdiction", "pathway": "Pathway or designation",
                 "class": "Regulatory class", "status": "Status", "holder": "Holder"}
-MULTI = {"modality_top_codes", "modality_codes", "pathway_codes"}
+MULTI = {"modality_top_codes", "modality_all_codes", "modality_codes", "pathway_codes"}
 
 #: the Search table: what a person reads first, then the rest; the CSV adds the codes
 SEARCH_COLUMNS = ["product", "brand", "jurisdiction", "date", "status", "modality", "agency", "holder", "pathways",
@@ -197,7 +197,7 @@ CSV_COLUMNS = ["product", "brand_name", "nonproprietary_name", "jurisdiction", "
                "decision_date", "date_precision", "status", "modality", "modality_codes", "pathways", "pathway_codes",
                "class", "class_code", "holder", "indication", "verified", "sources", "confidence", "product_id",
                "authorisation_id"]
-ROW_KEYS = CSV_COLUMNS + ["brand", "date", "date_sort", "modality_top", "modality_top_codes", "search_names",
+ROW_KEYS = CSV_COLUMNS + ["brand", "date", "date_sort", "modality_top", "modality_top_codes", "modality_all_codes", "search_names", "search_keys",
                           "search_other", "inn"]
 
 
@@ -227,11 +227,13 @@ def search_rows(store: Store, n: Names | None = None) -> list[Row]:
 
     def modality_fields(codes: list[str]) -> dict[str, str]:
         tops = sorted({n.top_modality(c) for c in codes})
+        every = sorted({a for c in codes for a in n.ancestors("modality", c)})
         alts = [x for c in codes for x in n.other.get(("modality", c), [])]
         return {"modality": "; ".join(sorted(n.modality.get(c, c) for c in codes)),
                 "modality_codes": ";".join(sorted(codes)),
                 "modality_top": "; ".join(n.modality.get(t, t) for t in tops),
                 "modality_top_codes": ";".join(tops),
+                "modality_all_codes": ";".join(every),
                 "modality_alt": " | ".join(alts)}
 
     for r in authorisation_rows(store):
@@ -267,6 +269,8 @@ def search_rows(store: Store, n: Names | None = None) -> list[Row]:
             **modality_fields(codes),
         }
         pw_alts = [x for p in pw_codes for x in n.other.get(("pathway", p), [])]
+        # what names the row's place exactly: "China", "CN", "EMA", "国家药品监督管理局"
+        row["search_keys"] = " | ".join([row["jurisdiction"], jcode, *agency_names])
         row["search_other"] = " | ".join([row["jurisdiction"], jcode, *agency_names, row["modality"], row["modality_alt"],
                                           row["modality_top"], row["pathways"], *pw_alts, row["class"], r["status"],
                                           r["holder"], h.developer if h else "", r["indication"]])
@@ -362,6 +366,8 @@ def score(row: Row, q: Query) -> int:
         return 90
     if q.whole in fields:
         return 100
+    if q.whole and q.whole in [k.strip() for k in norm(row.get("search_keys", "")).split("|")]:
+        return 95
     if any(f.startswith(q.whole) for f in fields):
         return 80
     if q.whole and _phrase_in(q.whole, names_):
@@ -392,21 +398,26 @@ def filter_rows(rows: list[Row], text: str = "", selected: dict[str, Iterable[st
     return [r for _, r in hits]
 
 
-def facet_options(rows: list[Row]) -> dict[str, list[str]]:
+def facet_options(rows: list[Row], n: Names | None = None) -> dict[str, list[str]]:
     """Every value of every facet over the whole data set: the options never change while
     a user filters, so a chosen value is always still there."""
     out: dict[str, set[str]] = defaultdict(set)
+    # modalities in tree order: each broader modality followed by its narrower ones
+    modality_path = {c: " / ".join(reversed([n.modality.get(a, a).casefold() for a in n.ancestors("modality", c)]))
+                     for c in n.modality} if n else {}
     for r in rows:
         for facet, column in FACETS.items():
             out[facet].update(_values(r, column))
-    return {f: sorted(out[f], key=str.casefold) for f in FACETS}
+    opts = {f: sorted(out[f], key=str.casefold) for f in FACETS}
+    opts["modality"] = sorted(out["modality"], key=lambda c: modality_path.get(c, c))
+    return opts
 
 
 def facet_label(n: Names, facet: str, value: str) -> str:
     """The name a person reads for a facet value (the value itself is the stable key)."""
     if facet == "jurisdiction":
         return n.jurisdiction.get(value, value)
-    if facet == "modality":
+    if facet == "modality":  # options in tree order: a broader modality, then its narrower ones
         return n.modality.get(value, value)
     if facet == "pathway":
         j = n.parent.get(("pathway", value), "")

@@ -101,7 +101,7 @@ def names() -> explore.Names:
 
 @st.cache_data(show_spinner=False)
 def facet_options() -> dict[str, list[str]]:
-    return explore.facet_options(search_rows())
+    return explore.facet_options(search_rows(), names())
 
 
 @st.cache_data(show_spinner=False)

@@ -1,7 +1,7 @@
 """Drive the explorer in a real browser (Debian's Chromium through Playwright).
 
-Shared by tests/test_browser.py (which asserts what a user sees) and benchmarks/explorer.py
-(which prints the timings). Never `playwright install`: the browser is /usr/bin/chromium,
+Shared by benchmarks/explorer.py (which prints the timings) and tests/test_browser.py (which
+asserts what a user sees). Never `playwright install`: the browser is /usr/bin/chromium,
 installed by scripts/test.sh from Debian.
 """
 
@@ -122,6 +122,60 @@ def pick(page, label: str, text: str) -> None:
     box.click()
     page.keyboard.type(text)
     page.get_by_role("option").filter(has_text=text).first.click()
+
+
+def choose(page, facet: int, text: str) -> None:
+    """In the `facet`-th multiselect of the page, type `text` and take the first option it
+    leaves (what a user does), then close the list."""
+    box = page.locator("[data-testid=stMultiSelect]").nth(facet)
+    box.locator("input").click()
+    page.keyboard.type(text)
+    page.get_by_role("option").filter(has_text=text).first.wait_for(timeout=10_000)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_idle(page)
+
+
+def search_for(page, text: str) -> None:
+    box = page.get_by_test_id("stTextInputField").first
+    box.fill(text)
+    box.press("Enter")
+    wait_idle(page)
+
+
+def result_count(page) -> str:
+    """The line above the table: 'N authorisations of M products'."""
+    wait_idle(page)
+    return page.get_by_text(" authorisations of ", exact=False).first.inner_text().split(" (of ")[0]
+
+
+def grid_rows(page, nth: int = 0) -> list[list[str]]:
+    """The rows a user sees in the `nth` table (Glide's accessible copy of its drawn rows):
+    header first, one list of cell texts per row."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(nth)
+    grid.wait_for()
+    grid.locator("[role=gridcell]").first.wait_for(state="attached", timeout=10_000)  # drawn after the run ends
+    rows = []
+    for i in range(grid.locator("[role=row]").count()):
+        row = grid.locator("[role=row]").nth(i)
+        cells = row.locator("[role=columnheader], [role=gridcell]")
+        rows.append([(cells.nth(j).text_content() or "").strip() for j in range(cells.count())])
+    return rows
+
+
+def download(page, name: str) -> str:
+    with page.expect_download() as d:
+        page.get_by_role("button", name=name).click()
+    return Path(d.value.path()).read_text(encoding="utf-8")
+
+
+def click_row(page, row: int, nth: int = 0) -> None:
+    """Click the selection box of the `row`-th data row (0 = first) of the `nth` table."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(nth)
+    box = grid.bounding_box()
+    header = grid.locator("[role=columnheader]").first.bounding_box()
+    h = header["height"] if header else 35
+    page.mouse.click(box["x"] + 15, box["y"] + h + h * row + h / 2)
 
 
 def cy_nodes(page) -> int:
