@@ -44,7 +44,7 @@ def _texts(at: AppTest) -> str:
 
 
 # AppTest does not expose a dataframe's key: each table is known by its columns
-COLUMNS = {"results": {"product", "pathways", "class", "holder"}, "decisions": {"classification", "brand_name", "agency"},
+COLUMNS = {"results": {"product", "pathways", "class", "holder", "brand"}, "decisions": {"classification", "brand_name", "agency"},
            "facts": {"fact", "record", "url", "quote"}, "claims": {"claim", "in_graph"}, "crosswalk": {"EU", "KR"},
            "pathway_products": {"product", "decision_date", "status"}, "follow": {"from", "to"},
            "network_lags": {"median"}, "sparql_result": {"jurisdiction", "authorisations"}}
@@ -59,32 +59,75 @@ def _frame(at: AppTest, key: str):
 def test_search_car_t_lists_each_authorisation_of_the_car_t_products(app):
     app.text_input(key="q").input("CAR-T").run()
     table = _frame(app, "results")
-    assert set(table["product_id"]) == {"testcabtagene-autoleucel", "examplecabtagene-autoleucel"}
-    assert "Alphacel (testcabtagene autoleucel)" in set(table["product"])
+    assert set(table["product"]) == {"Alphacel (testcabtagene autoleucel)", "Betacel (examplecabtagene autoleucel)"}
     assert f"{len(table)} authorisations of 2 products" in _texts(app)
+    for spelling in ["CAR T", "car-t", "car_t"]:  # the same rows
+        app.text_input(key="q").input(spelling).run()
+        assert sorted(_frame(app, "results")["product"]) == sorted(table["product"]), spelling
 
 
-def test_facet_counts_equal_the_rows_a_facet_gives(app):
+def _would_give(at: AppTest, title: str) -> dict[str, int]:
+    """The counts printed beside a facet: 'Would give: China 1 · United States 2'."""
+    ms = [m for m in at.multiselect if m.label == title][0]
+    idx = [c.value for c in at.caption].index
+    caps = [c.value for c in at.caption if c.value.startswith("Would give: ")]
+    order = [m.label for m in at.multiselect if m.label in {"Modality", "Jurisdiction", "Pathway or designation",
+                                                           "Regulatory class", "Status", "Holder"}]
+    text = caps[order.index(ms.label)].removeprefix("Would give: ")
+    del idx
+    return {part.rsplit(" ", 1)[0]: int(part.rsplit(" ", 1)[1]) for part in text.split(" · ") if not part.endswith("more")}
+
+
+def test_facet_values_are_stable_codes_named_for_people_with_counts_beside(app):
     app.text_input(key="q").input("car-t").run()
-    options = app.multiselect(key="facet_jurisdiction").options
-    counts = {o.rsplit(" (", 1)[0]: int(o.rsplit("(", 1)[1].rstrip(")")) for o in options}
+    box = app.multiselect(key="facet_jurisdiction")
+    assert box.options == ["China", "European Union", "United States"]  # names, no counts inside
+    counts = _would_give(app, "Jurisdiction")
     assert sum(counts.values()) == len(_frame(app, "results"))  # single-valued: counts add up to the rows
-    for value, n in counts.items():
-        app.multiselect(key="facet_jurisdiction").set_value([value]).run()
-        assert len(_frame(app, "results")) == n, value
-        assert set(_frame(app, "results")["jurisdiction"]) == {value}
-    # a second facet keeps the first
+    code = {"China": "CN", "European Union": "EU", "United States": "US"}
+    for name, n in counts.items():
+        app.multiselect(key="facet_jurisdiction").set_value([code[name]]).run()
+        assert len(_frame(app, "results")) == n, name
+        assert set(_frame(app, "results")["jurisdiction"]) == {name}
+        assert app.multiselect(key="facet_jurisdiction").options == box.options  # the options never move
+    # a second facet keeps the first; the text can change without losing either
     app.multiselect(key="facet_jurisdiction").set_value(["EU"]).run()
-    status = app.multiselect(key="facet_status")
-    status.set_value([status.options[0].rsplit(" (", 1)[0]]).run()
+    app.multiselect(key="facet_status").set_value(["authorised"]).run()
+    app.text_input(key="q").input("autoleucel").run()
     assert app.multiselect(key="facet_jurisdiction").value == ["EU"]
-    assert set(_frame(app, "results")["jurisdiction"]) == {"EU"}
+    assert set(_frame(app, "results")["jurisdiction"]) == {"European Union"}
+    assert app.query_params["jurisdiction"] == "EU" and app.query_params["q"] == "autoleucel"
+
+
+def test_an_empty_result_names_the_filter_that_emptied_it_and_clears_it(app):
+    app.multiselect(key="facet_jurisdiction").set_value(["US"]).run()
+    app.text_input(key="q").input("Betacel").run()  # Betacel is not authorised in the United States
+    assert "0 authorisations of 0 products" in _texts(app)
+    warning = app.warning[0].value
+    assert "Betacel" in warning and "United States" in warning
+    app.button(key="clear_jurisdiction").click().run()
+    assert app.multiselect(key="facet_jurisdiction").value == []
+    assert set(_frame(app, "results")["product"]) == {"Betacel (examplecabtagene autoleucel)"}
+
+
+def test_an_address_reopens_the_search_it_names(fixture_store, monkeypatch):
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(fixture_store))
+    _fresh_caches()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "Search"
+    at.query_params["q"] = "autoleucel"
+    at.query_params["jurisdiction"] = ["EU", "CN"]
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="q").value == "autoleucel"
+    assert sorted(at.multiselect(key="facet_jurisdiction").value) == ["CN", "EU"]
+    assert set(_frame(at, "results")["jurisdiction"]) <= {"China", "European Union"}
 
 
 def test_search_csv_has_the_header_and_the_rows(fixture_oxi):
     rows = explore.filter_rows(explore.search_rows(fixture_oxi), "car-t", {"jurisdiction": ["US"]})
-    lines = explore.to_csv(rows, ["product_id", "jurisdiction", "decision_date"]).decode().splitlines()
-    assert lines[0] == "product_id,jurisdiction,decision_date"
+    lines = explore.to_csv(rows, ["product_id", "jurisdiction_code", "decision_date"]).decode().splitlines()
+    assert lines[0] == "product_id,jurisdiction_code,decision_date"
     assert sorted(lines[1:]) == sorted(f"{r['product_id']},US,{r['decision_date']}" for r in rows)
     assert len(lines) == 2  # one US CAR-T authorisation in the fixture
 
