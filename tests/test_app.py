@@ -44,10 +44,12 @@ def _texts(at: AppTest) -> str:
 
 
 # AppTest does not expose a dataframe's key: each table is known by its columns
-COLUMNS = {"results": {"product", "pathways", "class", "holder", "brand"}, "decisions": {"classification", "brand_name", "agency"},
-           "facts": {"fact", "record", "url", "quote"}, "claims": {"claim", "in_graph"}, "crosswalk": {"EU", "KR"},
-           "pathway_products": {"product", "decision_date", "status"}, "follow": {"from", "to"},
-           "network_lags": {"median"}, "sparql_result": {"jurisdiction", "authorisations"}}
+COLUMNS = {"results": {"product", "pathways", "class", "holder", "brand"}, "decisions": {""},
+           "official": {"identifiers", "page", "title"},
+           "facts": {"fact", "record", "url", "quote"}, "claims": {"claim", "in_graph"}, "crosswalk": {"product", "European Union"},
+           "pathway_products": {"product", "date", "status"},
+           "follow": {"first_jurisdiction", "jurisdiction", "median_days"}, "network_lags": {"median_days"},
+           "compare_lags": {"median_days", "imprecise"}, "sparql_result": {"jurisdiction", "authorisations"}}
 
 
 def _frame(at: AppTest, key: str):
@@ -138,10 +140,15 @@ def test_open_a_product_shows_its_decisions_and_every_fact_with_its_source(app):
     app.button(key="open_product").click().run()
     assert app.sidebar.radio(key="page").value == "Product"
     assert "Alphacel \\(testcabtagene autoleucel\\)" in [h.value for h in app.subheader]
-    decisions = _frame(app, "decisions")
-    assert dict(zip(decisions["jurisdiction"], decisions["decision_date"]))["EU"] == "2019-06"
+    decisions = _frame(app, "decisions").set_index("")
+    # side by side, in date order by what is known; a month-only date says so
+    assert list(decisions.columns) == ["United States", "European Union", "China"]
+    assert decisions.loc["Decision date", "European Union"] == "2019-06 (month only)"
+    assert decisions.loc["Verified", "China"] == "not recorded"
+    official = _frame(app, "official")
+    assert dict(zip(official["jurisdiction"], official["page"]))["European Union"] == "https://example.org/eu/register"
     facts = _frame(app, "facts")
-    eu = facts[(facts["jurisdiction"] == "EU") & (facts["fact"] == "authorisation")]
+    eu = facts[(facts["jurisdiction"] == "European Union") & (facts["fact"] == "authorisation")]
     assert set(eu["url"]) == {"https://example.org/eu/register"}
     assert set(eu["evidence"]) == {"official"} and set(eu["confidence"]) == {"high"}
     assert {"product", "authorisation", "designation"} <= set(facts["fact"])
@@ -169,7 +176,8 @@ def test_compare_and_pathways_pages(app):
     assert len(app.get("vega_lite_chart")) == 3
     _go(app, "Pathways and classes")
     crosswalk = _frame(app, "crosswalk")
-    assert dict(zip(crosswalk["product_id"], crosswalk["EU"]))["testcabtagene-autoleucel"] == "fx-eu-gtmp"
+    assert dict(zip(crosswalk["product"], crosswalk["European Union"]))["Alphacel (testcabtagene autoleucel)"] \
+        == "Gene therapy medicinal product"
     app.selectbox(key="pathway_pick").set_value("fx-eu-conditional-ma").run()
     assert "testcabtagene-autoleucel" in set(_frame(app, "pathway_products")["product"].str.cat(sep=" ").split(" ")) \
         or any("testcabtagene" in p for p in _frame(app, "pathway_products")["product"])
@@ -178,9 +186,15 @@ def test_compare_and_pathways_pages(app):
 def test_network_page_shows_follow_edges_and_lags(app):
     _go(app, "Network")
     follow = _frame(app, "follow")
-    assert {(r["from"], r["to"]) for _, r in follow.iterrows()} == {("US", "EU"), ("US", "CN"), ("EU", "US")}
+    assert {(r["first_jurisdiction"], r["jurisdiction"]) for _, r in follow.iterrows()} == {
+        ("United States", "European Union"), ("United States", "China"), ("European Union", "United States")}
     lags = _frame(app, "network_lags")
-    assert dict(zip(lags["jurisdiction"], lags["median"])) == {"EU": 443.0, "US": 731.0, "CN": 1054.0}
+    expected = {"European Union": 443.0, "United States": 731.0, "China": 1054.0}  # days, start to start
+    assert dict(zip(lags["jurisdiction"], lags["median_days"])) == expected
+    assert dict(zip(lags["jurisdiction"], lags["imprecise"])) == {"European Union": 1, "United States": 0, "China": 0}
+    _go(app, "Compare jurisdictions")  # the same figures, from the same function
+    compare = _frame(app, "compare_lags")
+    assert dict(zip(compare["jurisdiction"], compare["median_days"])) == expected
 
 
 def test_graph_click_shows_a_node_and_expand_adds_its_neighbours(app):

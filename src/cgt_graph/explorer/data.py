@@ -486,16 +486,66 @@ def first_day(date: str) -> dt.date | None:
     return dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
 
 
-def product_decisions(store: Store, product_id: str) -> list[Row]:
-    """One row per authorisation of the product (the per-source rows folded), in date order."""
-    seen: dict[str, Row] = {}
-    for r in product_authorisations(store, product_id):
-        aid = r["authorisation_id"] or ""
-        if aid not in seen:
-            seen[aid] = {k: r.get(k) or "" for k in ("jurisdiction", "decision_date", "agency", "brand_name", "holder",
-                                                     "indication", "status", "classification", "pathways",
-                                                     "authorisation_id")}
-    return list(seen.values())
+IDENTIFIER_NAMES = {"fdaSTN": "FDA STN / BLA", "emaProductNumber": "EMA product number",
+                    "nmpaApprovalNumber": "NMPA approval number", "jpApprovalNumber": "Japanese approval number",
+                    "din": "Health Canada DIN", "artgId": "ARTG ID"}
+#: evidence levels that mean "the regulator's own page" (today `official`; the new model may split it)
+OFFICIAL = {"official", "regulator", "official-register"}
+
+
+def authorisation_identifiers(store: Store) -> dict[str, list[str]]:
+    """authorisation id -> ['EMA product number EMEA/H/C/004090', ...] (readable names of the properties)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in run_named(store, "authorisation-identifiers").dicts():
+        prop = (r["property"] or "").rsplit("#", 1)[-1]
+        out[r["authorisation_id"] or ""].append(f"{IDENTIFIER_NAMES.get(prop, prop)} {r['value']}")
+    return dict(out)
+
+
+def product_decisions(rows: list[Row], product_id: str) -> list[Row]:
+    """The product's authorisations (search rows) in date order, by what is known."""
+    return sorted((r for r in rows if r["product_id"] == product_id and r["jurisdiction_code"]),
+                  key=lambda r: (r["date_sort"], r["jurisdiction"]))
+
+
+def side_by_side(decisions: list[Row], identifiers: dict[str, list[str]]) -> list[Row]:
+    """One row per field, one column per authorisation (named by its jurisdiction, and date when a
+    jurisdiction decided twice): what a regulatory scientist compares across regulators."""
+    fields = [("Brand", "brand"), ("Decision date", "date"), ("Decided by", "agency"), ("Status today", "status"),
+              ("Regulatory class", "class"), ("Pathways and designations", "pathways"), ("Holder", "holder"),
+              ("Indication", "indication"), ("Verified", "verified")]
+    names = Counter(d["jurisdiction"] for d in decisions)
+    cols = [d["jurisdiction"] if names[d["jurisdiction"]] == 1 else f"{d['jurisdiction']} ({d['decision_date']})"
+            for d in decisions]
+    out = []
+    for title, key in fields:
+        row = {"": title}
+        for c, d in zip(cols, decisions):
+            row[c] = d.get(key) or ("not recorded" if key == "verified" else "—")
+        out.append(row)
+    ids = {"": "Identifiers"}
+    for c, d in zip(cols, decisions):
+        ids[c] = "; ".join(identifiers.get(d["authorisation_id"], [])) or "—"
+    out.insert(1, ids)
+    return out
+
+
+def official_links(decisions: list[Row], facts: list[Row], identifiers: dict[str, list[str]], n: Names) -> list[Row]:
+    """Per authorisation: its identifiers and the regulator's own pages that support it (sources
+    whose evidence is official), first the regulator's links, then the rest."""
+    by_record: dict[str, list[Row]] = defaultdict(list)
+    for f in facts:
+        if f["evidence"] in OFFICIAL:
+            by_record[f["record"]].append(f)
+    out = []
+    for d in decisions:
+        seen = set()
+        links = [f for f in by_record.get(d["authorisation_id"], []) if not (f["url"] in seen or seen.add(f["url"]))]
+        out.append({"jurisdiction": d["jurisdiction"], "identifiers": "; ".join(identifiers.get(d["authorisation_id"], [])),
+                    "page": links[0]["url"] if links else "", "title": links[0]["source_title"] if links else
+                    "no regulator page cited yet", "publisher": links[0]["publisher"] if links else "",
+                    "more": len(links) - 1 if links else 0})
+    return out
 
 
 def product_facts(store: Store, product_id: str) -> list[Row]:
@@ -533,13 +583,78 @@ def approvals_per_year(rows: list[Row]) -> list[Row]:
     return [{"year": y, "jurisdiction": j, "authorisations": str(n)} for (y, j), n in sorted(c.items())]
 
 
-def lags(store: Store) -> list[Row]:
-    """Months from a product's first authorisation anywhere to each later jurisdiction."""
-    out = []
-    for r in run_named(store, "lag-to-later-jurisdictions").dicts():
-        if r["jurisdiction"] != r["first_jurisdiction"]:
-            out.append({k: v or "" for k, v in r.items()})
+# ----------------------------------------------------------------------------- lags (one definition)
+# A product "arrives" in a jurisdiction with its first decision there. Its first arrival anywhere
+# is the earliest by what is known (sort_key); the lag of each later arrival is in days between
+# the first days of the two dates' periods, with the range the periods allow when a date is known
+# only to the month or year. The Compare and Network pages both read `lags`.
+
+def lags(rows: list[Row]) -> list[Row]:
+    """Per product and later jurisdiction: first jurisdiction(s), dates, lag in days (start to
+    start), the lag's possible range, and whether it rests on an imprecise date or an uncertain
+    order (a later decision whose period overlaps the first one's)."""
+    per: dict[str, dict[str, Row]] = defaultdict(dict)
+    for r in sorted((r for r in rows if r["jurisdiction_code"] and r["decision_date"]), key=lambda r: r["date_sort"]):
+        per[r["product_id"]].setdefault(r["jurisdiction_code"], r)  # a second decision is not a new arrival
+    out: list[Row] = []
+    for pid, arrivals in sorted(per.items()):
+        ordered = sorted(arrivals.values(), key=lambda r: (r["date_sort"], r["jurisdiction"]))
+        first_key = ordered[0]["date_sort"]
+        firsts = [a for a in ordered if a["date_sort"] == first_key]
+        f = firsts[0]
+        fs, fe = span(f["decision_date"])  # type: ignore[misc]
+        for a in ordered[len(firsts):]:
+            s_, e_ = span(a["decision_date"])  # type: ignore[misc]
+            imprecise = precision(a["decision_date"]) != "day" or precision(f["decision_date"]) != "day"
+            out.append({"product_id": pid, "product": a["product"],
+                        "first_jurisdiction": "; ".join(x["jurisdiction"] for x in firsts),
+                        "first_date": f["decision_date"], "jurisdiction": a["jurisdiction"],
+                        "decision_date": a["decision_date"], "lag_days": (s_ - fs).days,
+                        "lag_min_days": max(0, (s_ - fe).days), "lag_max_days": (e_ - fs).days,
+                        "imprecise": imprecise, "order_uncertain": s_ <= fe})
     return out
+
+
+def first_arrivals(rows: list[Row]) -> list[Row]:
+    """Per jurisdiction: products it authorised first; how many of those are ties or rest on a
+    date whose period overlaps another jurisdiction's decision (then "first" is not certain)."""
+    per: dict[str, dict[str, Row]] = defaultdict(dict)
+    for r in sorted((r for r in rows if r["jurisdiction_code"] and r["decision_date"]), key=lambda r: r["date_sort"]):
+        per[r["product_id"]].setdefault(r["jurisdiction_code"], r)
+    first: Counter[str] = Counter()
+    uncertain: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
+    for arrivals in per.values():
+        ordered = sorted(arrivals.values(), key=lambda r: r["date_sort"])
+        f = ordered[0]
+        fe = span(f["decision_date"])[1]  # type: ignore[index]
+        rivals = [a for a in ordered[1:] if span(a["decision_date"])[0] <= fe]  # type: ignore[index]
+        first[f["jurisdiction"]] += 1
+        if len(ordered) == 1:
+            alone[f["jurisdiction"]] += 1
+        if rivals:
+            uncertain[f["jurisdiction"]] += 1
+    return [{"jurisdiction": j, "first": n, "only_there": alone[j], "first_uncertain": uncertain[j]}
+            for j, n in sorted(first.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def lag_summary(lag_rows: list[Row], by: str = "jurisdiction") -> list[Row]:
+    """Median and quartiles of lag_days per later jurisdiction (or per `by` pair such as
+    ("first_jurisdiction", "jurisdiction")), with how many lags rest on an imprecise date."""
+    import statistics
+
+    keys = (by,) if isinstance(by, str) else tuple(by)
+    groups: dict[tuple, list[Row]] = defaultdict(list)
+    for r in lag_rows:
+        groups[tuple(r[k] for k in keys)].append(r)
+    out = []
+    for k, items in groups.items():
+        days = sorted(int(r["lag_days"]) for r in items)
+        q = statistics.quantiles(days, n=4, method="inclusive") if len(days) > 1 else [days[0]] * 3
+        out.append({**dict(zip(keys, k)), "products": len(items), "median_days": float(statistics.median(days)),
+                    "p25_days": float(q[0]), "p75_days": float(q[2]),
+                    "imprecise": sum(1 for r in items if r["imprecise"])})
+    return sorted(out, key=lambda r: (-r["products"], r["median_days"]))
 
 
 def claims(store: Store) -> list[Row]:

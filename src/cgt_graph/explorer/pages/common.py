@@ -59,7 +59,9 @@ def products() -> list[explore.ProductHit]:
 
 @st.cache_data(show_spinner=False)
 def cached(name: str, *args: str) -> list[explore.Row]:
-    """explore.<name>(store, *args), cached for the process."""
+    """explore.<name>(store, *args), cached for the process; `lags` reads the search rows."""
+    if name == "lags":
+        return explore.lags(search_rows())
     return getattr(explore, name)(store(), *args)
 
 
