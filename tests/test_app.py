@@ -203,7 +203,7 @@ def test_graph_click_shows_a_node_and_expand_adds_its_neighbours(app):
     before = int(app.caption[0].value.split()[0])
     assert before > 1
     # a click in the browser arrives as the component's value
-    component = "graph-Neighbourhood of a product-8"  # the component's key: graph-<mode>-<number of types>
+    component = "graph-0-8"  # the component's key: graph-<mode number>-<number of types>
     node = "https://w3id.org/cgt-graph/id/jurisdiction/EU"
     app.session_state[component] = {"action": "select", "data": {"target_id": node}, "timestamp": 1}
     app.run()
@@ -212,7 +212,7 @@ def test_graph_click_shows_a_node_and_expand_adds_its_neighbours(app):
     after = int(app.caption[0].value.split()[0])
     assert after > before
     app.multiselect(key="graph_types").set_value(["MedicinalProduct", "Jurisdiction"]).run()
-    app.radio(key="graph_mode").set_value("Whole graph").run()
+    app.radio(key="graph_mode").set_value("Whole graph, grouped by jurisdiction").run()
     assert app.caption[0].value.startswith("6 nodes")  # the fixture: 3 products, 3 jurisdictions
 
 

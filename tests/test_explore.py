@@ -110,3 +110,21 @@ def test_on_the_real_graph_car_t_spellings_places_and_agencies_agree(real_oxi):
         found = explore.filter_rows(rows, text)
         assert found and {r["jurisdiction_code"] for r in found} == {code}, text
         assert len(found) == len([r for r in rows if r["jurisdiction_code"] == code]), text
+
+
+def test_a_jurisdictions_neighbourhood_and_the_grouped_whole_graph(fixture_oxi):
+    import math
+
+    g = graphview.load(fixture_oxi)
+    nodes = graphview.jurisdiction_neighbourhood(g, "EU")
+    types = {g.nodes[n]["type"] for n in nodes}
+    assert {"Jurisdiction", "MarketingAuthorisation", "MedicinalProduct"} <= types
+    assert graphview.product_node("examplecabtagene-autoleucel") not in nodes  # authorised in China only
+    everything = graphview.of_types(g, graphview.DEFAULT_TYPES)
+    pos = graphview.grouped_layout(g, everything)
+    assert set(pos) == everything
+    places = [n for n in everything if g.nodes[n]["type"] == "Jurisdiction"]
+    radius = {round(math.hypot(*pos[p])) for p in places}
+    assert len(radius) == 1  # the jurisdictions on one circle
+    r = radius.pop()
+    assert all(math.hypot(*xy) <= 1.26 * r for xy in pos.values())  # no outlier zooms the view out
