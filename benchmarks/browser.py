@@ -109,7 +109,9 @@ def browser(width: int = 1500, height: int = 1000) -> Iterator[Browser]:
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Until Streamlit has finished the current run (its status widget says 'Running…' meanwhile)."""
     page.wait_for_timeout(150)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_function("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+                           " return app && app.getAttribute('data-test-script-state') !== 'running'"
+                           " && !document.querySelector('[data-testid=\"stStatusWidget\"]') }", timeout=timeout)
 
 
 def click_page(page, name: str) -> None:
@@ -217,17 +219,23 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     t["first_meaningful_paint"] = time.perf_counter() - start
     wait_idle(page)
 
+    tall(page, shots / "search.png", 1500)
     start = time.perf_counter()
-    search = page.get_by_placeholder("brand, nonproprietary name", exact=False)
-    search.fill("CAR-T")
-    search.press("Enter")
-    page.get_by_text("authorisations of", exact=False).filter(has_not_text=" of 95 products").first.wait_for()
-    wait_idle(page)
+    search_for(page, "CAR-T")
     t["search_car_t"] = time.perf_counter() - start
+    box.seen["count_car_t"] = result_count(page)
     page.screenshot(path=str(shots / "search-car-t.png"))
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download these rows (CSV)").click()
-    box.seen["search_csv"] = Path(download.value.path()).read_text(encoding="utf-8")
+    for name in ["China", "European Union"]:
+        start = time.perf_counter()
+        choose(page, 1, name)
+        t[f"facet_{name.lower().replace(' ', '_')}"] = time.perf_counter() - start
+    box.seen["count_facets"] = result_count(page)
+    tall(page, shots / "search-car-t-china-eu.png", 1500)
+    start = time.perf_counter()
+    box.seen["search_csv"] = download(page, "Download these rows (CSV)")
+    wait_idle(page)
+    t["download_csv"] = time.perf_counter() - start
+    box.seen["count_after_download"] = result_count(page)
 
     pick(page, "Open a product from these results", "Kymriah")
     wait_idle(page)
@@ -278,7 +286,7 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
 
     if whole_graph:
         start = time.perf_counter()
-        page.get_by_text("Whole graph", exact=True).click()
+        page.get_by_text("Whole graph, grouped by jurisdiction", exact=True).click()
         caption = page.get_by_text(" nodes. Click a node", exact=False).first
         deadline = time.monotonic() + 120
         expected = -2
@@ -326,4 +334,23 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         t[f"open_{slug}"] = time.perf_counter() - start
         page.wait_for_timeout(500)  # charts draw after the run ends
         tall(page, shots / f"{slug}.png")
+
+    # back to Search: the last search is still there; then a place and a Chinese brand
+    start = time.perf_counter()
+    click_page(page, "Search")
+    page.get_by_text(" authorisations of ", exact=False).first.wait_for()
+    t["back_to_search"] = time.perf_counter() - start
+    box.seen["count_back"] = result_count(page)
+    start = time.perf_counter()  # a shared address opens a new search
+    page.goto(url + "/?page=Search&q=China")
+    page.get_by_text(" authorisations of ", exact=False).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    t["open_address_search_china"] = time.perf_counter() - start
+    box.seen["count_china"] = result_count(page)
+    tall(page, shots / "search-china.png", 1500)
+    start = time.perf_counter()
+    search_for(page, "源瑞达")
+    t["search_chinese_brand"] = time.perf_counter() - start
+    box.seen["count_chinese_brand"] = result_count(page)
+    page.screenshot(path=str(shots / "search-chinese-brand.png"))
     return t

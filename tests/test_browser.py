@@ -34,7 +34,7 @@ def _keep(shots: Path) -> None:
             shutil.copy(png, Path(target) / f"explorer-{png.name}")
 
 
-def test_a_user_walks_through_the_explorer_offline(real_store, tmp_path, capsys):
+def test_a_user_walks_through_the_explorer_offline(real_store, real_oxi, tmp_path, capsys):
     shots = tmp_path / "screenshots"
     with running_app(real_store, tmp_path / "streamlit.log") as url, browser() as box:
         try:
@@ -49,10 +49,17 @@ def test_a_user_walks_through_the_explorer_offline(real_store, tmp_path, capsys)
     _keep(shots)
     assert box.outside == [], f"requests left the machine: {box.outside}"
     assert box.dialogs == [] and box.errors == []
-    header, *rows = list(csv.reader(io.StringIO(box.seen["search_csv"])))
-    assert header[:5] == ["product", "jurisdiction", "decision_date", "status", "modality"]
-    assert ["Kymriah (tisagenlecleucel)", "EU", "2018-08-22"] in [r[:3] for r in rows]
-    assert all("CAR-T" in r[4] or "car-t" in ";".join(r).lower() for r in rows), [r for r in rows if "CAR-T" not in r[4]]
+    rows = list(csv.DictReader(io.StringIO(box.seen["search_csv"])))
+    assert ("Kymriah (tisagenlecleucel)", "EU", "2018-08-22") in {(r["product"], r["jurisdiction_code"],
+                                                                  r["decision_date"]) for r in rows}
+    assert {r["jurisdiction"] for r in rows} == {"China", "European Union"}
+    assert all("car-t" in r["modality_codes"].split(";") for r in rows)
+    # the facets held through the download and a trip round every page
+    assert box.seen["count_facets"] == box.seen["count_after_download"] == box.seen["count_back"] \
+        == f"{len(rows)} authorisations of {len({r['product_id'] for r in rows})} products"
+    cn = [a for a in _authorisations(real_oxi) if a["jurisdiction"] == "CN"]
+    assert box.seen["count_china"] == f"{len(cn)} authorisations of {len({a['product_id'] for a in cn})} products"
+    assert box.seen["count_chinese_brand"] == "1 authorisations of 1 products"
     assert box.seen["product_heading"] == "Kymriah (tisagenlecleucel)"
     assert box.seen["product_url"].endswith("?page=Product&product=tisagenlecleucel")  # a link to share
     assert "https://www.ema.europa.eu/en/medicines/human/EPAR/kymriah" in box.seen["source_links"]
@@ -61,7 +68,7 @@ def test_a_user_walks_through_the_explorer_offline(real_store, tmp_path, capsys)
     assert box.seen["graph_neighbourhood_nodes"] > 5
     assert box.seen["graph_whole_nodes"] == timings["graph_whole_nodes"] > 100
     assert box.seen["graph_all_types_drawn"] == timings["graph_all_types_nodes"] > 1000  # sources too
-    for name in ["search-car-t", "product-kymriah", "sparql", "graph-neighbourhood", "graph-whole", "compare",
+    for name in ["search", "search-car-t", "search-car-t-china-eu", "search-china", "search-chinese-brand", "product-kymriah", "sparql", "graph-neighbourhood", "graph-whole", "compare",
                  "pathways", "network", "downloads"]:
         assert (shots / f"{name}.png").stat().st_size > 10_000, name
 
