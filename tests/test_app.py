@@ -140,7 +140,7 @@ def test_open_a_product_shows_its_decisions_and_every_fact_with_its_source(app):
     app.button(key="open_product").click().run()
     assert app.sidebar.radio(key="page").value == "Product"
     assert "Alphacel \\(testcabtagene autoleucel\\)" in [h.value for h in app.subheader]
-    decisions = _frame(app, "decisions").set_index("")
+    decisions = app.table[0].value
     # side by side, in date order by what is known; a month-only date says so
     assert list(decisions.columns) == ["United States", "European Union", "China"]
     assert decisions.loc["Decision date", "European Union"] == "2019-06 (month only)"
@@ -242,8 +242,14 @@ def test_sparql_errors_are_clear(app, query, message):
 def test_downloads_page_offers_the_selection(app):
     app.text_input(key="q").input("car-t").run()
     n = len(_frame(app, "results"))
+    app.multiselect(key="facet_jurisdiction").set_value(["CN"]).run()
+    n = len(_frame(app, "results"))
     _go(app, "Downloads")
     assert f"{n} rows, 2 products." in _texts(app)
+    assert "jurisdiction\\: China" in _texts(app)  # the choice by name (escaped markdown), as on Search
+    _go(app, "Search")  # and back: the search is still there
+    assert app.text_input(key="q").value == "car-t" and app.multiselect(key="facet_jurisdiction").value == ["CN"]
+    assert len(_frame(app, "results")) == n
 
 
 def test_labels_are_rendered_as_text_not_html(data_copy, tmp_path, monkeypatch):

@@ -591,8 +591,8 @@ def approvals_per_year(rows: list[Row]) -> list[Row]:
 
 def lags(rows: list[Row]) -> list[Row]:
     """Per product and later jurisdiction: first jurisdiction(s), dates, lag in days (start to
-    start), the lag's possible range, and whether it rests on an imprecise date or an uncertain
-    order (a later decision whose period overlaps the first one's)."""
+    start; 0 when the order is uncertain), the lag's possible range, and whether it rests on an
+    imprecise date or an uncertain order (a later decision whose period overlaps the first one's)."""
     per: dict[str, dict[str, Row]] = defaultdict(dict)
     for r in sorted((r for r in rows if r["jurisdiction_code"] and r["decision_date"]), key=lambda r: r["date_sort"]):
         per[r["product_id"]].setdefault(r["jurisdiction_code"], r)  # a second decision is not a new arrival
@@ -609,7 +609,7 @@ def lags(rows: list[Row]) -> list[Row]:
             out.append({"product_id": pid, "product": a["product"],
                         "first_jurisdiction": "; ".join(x["jurisdiction"] for x in firsts),
                         "first_date": f["decision_date"], "jurisdiction": a["jurisdiction"],
-                        "decision_date": a["decision_date"], "lag_days": (s_ - fs).days,
+                        "decision_date": a["decision_date"], "lag_days": max(0, (s_ - fs).days),
                         "lag_min_days": max(0, (s_ - fe).days), "lag_max_days": (e_ - fs).days,
                         "imprecise": imprecise, "order_uncertain": s_ <= fe})
     return out
@@ -653,7 +653,8 @@ def lag_summary(lag_rows: list[Row], by: str = "jurisdiction") -> list[Row]:
         q = statistics.quantiles(days, n=4, method="inclusive") if len(days) > 1 else [days[0]] * 3
         out.append({**dict(zip(keys, k)), "products": len(items), "median_days": float(statistics.median(days)),
                     "p25_days": float(q[0]), "p75_days": float(q[2]),
-                    "imprecise": sum(1 for r in items if r["imprecise"])})
+                    "imprecise": sum(1 for r in items if r["imprecise"]),
+                    "order_uncertain": sum(1 for r in items if r["order_uncertain"])})
     return sorted(out, key=lambda r: (-r["products"], r["median_days"]))
 
 

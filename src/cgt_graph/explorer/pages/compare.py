@@ -19,9 +19,12 @@ CLAIM_HELP = {"claimed": "The count the source states.", "in_graph": "How many p
 
 def modality_matrix(rows: list[explore.Row], names: explore.Names, parent: str | None) -> list[dict]:
     """Distinct products per (modality, jurisdiction): the top-level modalities, or the modalities
-    directly under `parent`; a product counts once per cell (its modalities are in one branch)."""
+    directly under `parent`. A product counts once per jurisdiction: one whose modalities fall in two
+    categories (an ex vivo gene therapy is a cell therapy and a gene therapy) has its own row
+    "A + B", so the rows add up to the products."""
     seen: dict[tuple[str, str], set[str]] = {}
     for r in rows:
+        keys = set()
         for code in r["modality_codes"].split(";"):
             chain = list(reversed(names.ancestors("modality", code)))  # top first
             if parent is None:
@@ -32,7 +35,9 @@ def modality_matrix(rows: list[explore.Row], names: explore.Names, parent: str |
                 key = parent  # the product's modality is the parent itself
             else:
                 continue
-            seen.setdefault((names.modality.get(key, key), r["jurisdiction"]), set()).add(r["product_id"])
+            keys.add(names.modality.get(key, key))
+        if keys:
+            seen.setdefault((" + ".join(sorted(keys)), r["jurisdiction"]), set()).add(r["product_id"])
     return [{"modality": m, "jurisdiction": j, "products": len(p)} for (m, j), p in sorted(seen.items())]
 
 
@@ -46,8 +51,9 @@ def render() -> None:
                          format_func=lambda c: "Top-level categories" if not c else f"Inside {names.modality.get(c, c)}")
     st.caption("Distinct products authorised in each jurisdiction. Top level: "
                + ", ".join(names.modality.get(t, t) for t in tops)
-               + "; a product counts once in each jurisdiction, so a column adds up to the products authorised "
-                 "there. Choose a category to see the modalities inside it.")
+               + "; a product counts once in each jurisdiction (a product in two categories is counted under "
+                 "“A + B”), so a column adds up to the products authorised there. Choose a category to see the "
+                 "modalities inside it.")
     matrix = common.frame(modality_matrix(rows, names, drill or None))
     if matrix.empty:
         st.info("No product in this category.")
@@ -86,7 +92,10 @@ def render() -> None:
 
     st.markdown("#### The seed articles' claims beside the graph")
     st.caption("A claim (a source's dated count) and how many products the graph holds for the same scope.")
-    st.dataframe(common.frame(common.cached("claims"), CLAIM_COLUMNS), hide_index=True, width="stretch", key="claims",
+    claims = [{**c, "jurisdiction": explore.jurisdiction_label(names, c["jurisdiction"]),
+               "modality": names.modality.get(c["modality"], c["modality"]),
+               "pathway": names.pathway.get(c["pathway"], c["pathway"])} for c in common.cached("claims")]
+    st.dataframe(common.frame(claims, CLAIM_COLUMNS), hide_index=True, width="stretch", key="claims",
                  row_height=60,
                  column_config={"statement": st.column_config.TextColumn("statement", width="large", pinned=True),
                                 **{k: st.column_config.Column(k, help=v) for k, v in CLAIM_HELP.items()},
@@ -96,8 +105,9 @@ def render() -> None:
 
 LAG_NOTE = ("A product arrives in a jurisdiction with its first decision there. Lag: days from the product's first "
             "decision anywhere to its arrival in each later jurisdiction, counted between the first days of the two "
-            "dates' periods; when a date is known only to the month or year, the lag's possible range is given too "
-            "(hover a dot). Dates are ordered by what is known: “2022” comes after every day of 2022.")
+            "dates' periods (0 when the two periods overlap and the order is not known); when a date is known only to "
+            "the month or year, the lag's possible range is given too (hover a dot). Dates are ordered by what is "
+            "known: “2022” comes after every day of 2022.")
 LAG_COLUMNS = {
     "jurisdiction": st.column_config.TextColumn("Later jurisdiction", pinned=True),
     "first_jurisdiction": st.column_config.TextColumn("First approved in"),
@@ -109,4 +119,8 @@ LAG_COLUMNS = {
     "imprecise": st.column_config.NumberColumn("Resting on imprecise dates",
                                                help="How many of these lags involve a date known only to the month "
                                                     "or year."),
+    "order_uncertain": st.column_config.NumberColumn("Order uncertain",
+                                                     help="How many arrivals fall in the same month or year as the "
+                                                          "first decision, so which came first is not known (lag "
+                                                          "counted as 0)."),
 }

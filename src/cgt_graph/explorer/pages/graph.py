@@ -15,7 +15,10 @@ from cgt_graph.explorer.pages import common
 # the component's default is 20 px nodes with 3.6 px text, shown only when zoomed in 3x
 STYLES = [NodeStyle(t, color=c, caption="name",
                     custom_styles={"width": 12, "height": 12, "font-size": 10, "text-wrap": "ellipsis",
-                                   "text-max-width": "140px"})
+                                   "text-max-width": "140px"} if t != "Jurisdiction" else
+                    # jurisdictions are the landmarks of the grouped view: big enough to read zoomed out
+                    {"width": 40, "height": 40, "font-size": 36, "font-weight": "bold", "text-valign": "center",
+                     "text-outline-color": "#ffffff", "text-outline-width": 3})
           for t, c in graphview.COLOURS.items()]
 EVENTS = [Event("select", "tap", "node")]
 

@@ -29,11 +29,11 @@ def render() -> None:
         st.dataframe(common.frame(explore.first_arrivals(rows)), hide_index=True, width="stretch",
                      key="first_movers", column_config={
                          "jurisdiction": st.column_config.TextColumn("Jurisdiction"),
-                         "first": st.column_config.NumberColumn("Products first authorised here",
+                         "first": st.column_config.NumberColumn("First here",
                                                                 help="Including products authorised nowhere else."),
-                         "only_there": st.column_config.NumberColumn("Authorised nowhere else"),
+                         "only_there": st.column_config.NumberColumn("Only here", help="Authorised nowhere else."),
                          "first_uncertain": st.column_config.NumberColumn(
-                             "First, but not certain", help="Another jurisdiction's decision falls in the same month "
+                             "Not certain", help="Another jurisdiction's decision falls in the same month "
                              "or year as this one, and a date known only to the month or year leaves the order open.")})
     with right:
         st.subheader("Leads and follows")

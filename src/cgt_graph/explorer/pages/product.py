@@ -66,12 +66,13 @@ def render() -> None:
                      hide_index=True, width="stretch", key="official",
                      column_config={
                          "jurisdiction": st.column_config.TextColumn("Jurisdiction", pinned=True),
-                         "identifiers": st.column_config.TextColumn("Identifiers", help="Numbers the regulator "
+                         "identifiers": st.column_config.TextColumn("Identifiers", width="large",
+                                                                    help="Numbers the regulator "
                                                                     "issued (EU product number, BLA/STN, approval "
                                                                     "number, DIN, ARTG ID) as the data record them."),
                          "page": st.column_config.LinkColumn("Regulator's page",
                                                              display_text=r"https?://(?:www\.)?([^/]+)"),
-                         "title": st.column_config.TextColumn("Title", width="large"),
+                         "title": st.column_config.TextColumn("Title", width="medium"),
                          "publisher": st.column_config.TextColumn("Publisher"),
                          "more": st.column_config.NumberColumn("More official pages", help="Listed under Sources."),
                      })
@@ -81,9 +82,8 @@ def render() -> None:
     st.markdown("#### Authorisations side by side")
     if decisions:
         table = explore.side_by_side(decisions, ident)
-        st.dataframe(common.frame(table), hide_index=True, width="stretch", key="decisions",
-                     row_height=60, height=36 + 60 * len(table),
-                     column_config={"": st.column_config.TextColumn("", pinned=True, width="small")})
+        # a static table: long text wraps and every column shows (text only, never HTML)
+        st.table(common.frame(table).set_index(""))
         st.caption("Status as of the cited source; “Verified”: the day a curator last checked the record against "
                    "its sources (not recorded yet on most records).")
 
@@ -99,7 +99,8 @@ def render() -> None:
     if dated:
         df = common.frame(dated)
         enc = dict(y=alt.Y("jurisdiction:N", title=None, sort=sorted({d["jurisdiction"] for d in dated})),
-                   color=alt.Color("event:N", title="event", scale=alt.Scale(scheme="set1")),
+                   color=alt.Color("event:N", title="event", scale=alt.Scale(scheme="set1"),
+                                   legend=alt.Legend(orient="bottom")),
                    tooltip=["date", "known to", "jurisdiction", "event", "detail"])
         exact = alt.Chart(df[df["known to"] == "day"]).mark_point(filled=True, size=110).encode(
             x=alt.X("start:T", title="date (a bar: the month or year the source gives; a dot: the day)"),

@@ -110,7 +110,7 @@ def render() -> None:
     st.dataframe(df, hide_index=True, width="stretch", key="results", on_select=_open_selected,
                  selection_mode="single-row", height=min(36 + 35 * len(shown), 640),
                  column_config={
-                     "product": st.column_config.TextColumn("Product", pinned=True, width="medium", help=HELP["product"]),
+                     "product": st.column_config.TextColumn("Product", pinned=True, width="large", help=HELP["product"]),
                      "brand": st.column_config.TextColumn("Brand", help=HELP["brand"]),
                      "jurisdiction": st.column_config.TextColumn("Jurisdiction", help=HELP["jurisdiction"]),
                      "date": st.column_config.TextColumn("Decision date", help=HELP["date"]),
