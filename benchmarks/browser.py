@@ -354,3 +354,32 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     box.seen["count_chinese_brand"] = result_count(page)
     page.screenshot(path=str(shots / "search-chinese-brand.png"))
     return t
+
+
+def short_walk(url: str, box: Browser) -> dict[str, float]:
+    """The Search and Product pages only (for the 100x graph): first paint, a text search, a
+    facet, the CSV, opening a product from the results."""
+    page = box.page
+    t: dict[str, float] = {}
+    start = time.perf_counter()
+    page.goto(url)
+    page.get_by_text(" authorisations of ", exact=False).first.wait_for(timeout=300_000)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=300_000)
+    t["first_meaningful_paint"] = time.perf_counter() - start
+    wait_idle(page, 300_000)
+    start = time.perf_counter()
+    search_for(page, "CAR-T")
+    t["search_car_t"] = time.perf_counter() - start
+    start = time.perf_counter()
+    choose(page, 1, "China")
+    t["facet_china"] = time.perf_counter() - start
+    start = time.perf_counter()
+    box.seen["csv"] = download(page, "Download these rows (CSV)")
+    wait_idle(page)
+    t["download_csv"] = time.perf_counter() - start
+    start = time.perf_counter()
+    page.get_by_role("button", name="Open product page").click()
+    page.get_by_text("Sources: every fact", exact=False).wait_for(timeout=300_000)
+    wait_idle(page, 300_000)
+    t["open_product"] = time.perf_counter() - start
+    return t
