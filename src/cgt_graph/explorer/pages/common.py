@@ -108,18 +108,20 @@ def facet_options() -> dict[str, list[str]]:
 
 @st.cache_data(show_spinner=False)
 def data_as_of() -> dict[str, str]:
-    rows = run_named(store(), "explorer-data-as-of").dicts()
+    rows = run_named(store(), "data-as-of").dicts()
     return {k: v or "" for k, v in (rows[0] if rows else {}).items()}
 
 
 def as_of_line() -> None:
-    """"Data as of" on every page: the latest day a source was read, and how many records
-    carry a verified date."""
+    """"Data as of" on every page (the library's `data-as-of`: the latest day a curator verified
+    a record against its sources), and how many records carry a verified date."""
     d = data_as_of()
-    verified = int(d.get("verified_records") or 0)
-    st.caption(f"Data as of {d.get('last_accessed') or 'unknown'} (the latest day a cited source was read); "
-               + (f"{verified} records verified, latest {d['last_verified']}." if verified
-                  else "no record carries a verified date yet."))
+    verified, records = int(d.get("verified_records") or 0), int(d.get("records") or 0)
+    if d.get("data_as_of"):
+        st.caption(f"Data as of {d['data_as_of']} (the latest day a curator checked a record against its "
+                   f"sources); {verified} of {records} records verified so far.")
+    else:
+        st.caption(f"No record carries a verified date yet ({records} records).")
 
 
 # ----------------------------------------------------------------------------- the address
