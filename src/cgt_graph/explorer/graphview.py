@@ -115,7 +115,7 @@ def grouped_layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.
     start = _spread(sub, fixed)
     pos = nx.spring_layout(sub, pos=start, fixed=places, seed=7, iterations=40 if len(sub) < 500 else 10,
                            k=1.2 / max(1.0, len(sub) ** 0.5))
-    scale = size * max(1.0, len(sub) ** 0.5) / 10
+    scale = size  # compact: the whole circle fits at a zoom where the jurisdictions' names are readable
     out = {}
     for k, (x, y) in pos.items():
         r = math.hypot(x, y)

@@ -13,13 +13,13 @@ from cgt_graph.explorer import graphview
 from cgt_graph.explorer.pages import common
 
 # the component's default is 20 px nodes with 3.6 px text, shown only when zoomed in 3x
-STYLES = [NodeStyle(t, color=c, caption="name",
-                    custom_styles={"width": 12, "height": 12, "font-size": 10, "text-wrap": "ellipsis",
-                                   "text-max-width": "140px"} if t != "Jurisdiction" else
-                    # jurisdictions are the landmarks of the grouped view: big enough to read zoomed out
-                    {"width": 40, "height": 40, "font-size": 36, "font-weight": "bold", "text-valign": "center",
-                     "text-outline-color": "#ffffff", "text-outline-width": 3})
-          for t, c in graphview.COLOURS.items()]
+_SMALL = {"width": 12, "height": 12, "font-size": 10, "text-wrap": "ellipsis", "text-max-width": "140px"}
+STYLES = [NodeStyle(t, color=c, caption="name", custom_styles=_SMALL) for t, c in graphview.COLOURS.items()]
+# the grouped whole graph: jurisdictions are its landmarks, big enough to read with the whole circle in view
+GROUPED_STYLES = [NodeStyle(t, color=c, caption="name", custom_styles=_SMALL if t != "Jurisdiction" else
+                            {"width": 60, "height": 60, "font-size": 64, "font-weight": "bold",
+                             "text-valign": "center", "text-outline-color": "#ffffff", "text-outline-width": 3})
+                  for t, c in graphview.COLOURS.items()]
 EVENTS = [Event("select", "tap", "node")]
 
 
@@ -38,7 +38,8 @@ def draw(g, nodes: set[str], selected: str | None, key: str, height: int = 600, 
     pos = _positions(frozenset(nodes), grouped)
     return streamlit_cytoscape(graphview.elements(g, nodes, pos, selected), layout={"name": "preset", "fit": True,
                                                                                  "padding": 20, "animate": False},
-                               node_styles=STYLES, height=height, key=key, events=EVENTS,
+                               node_styles=GROUPED_STYLES if grouped else STYLES, height=height, key=key,
+                               events=EVENTS,
                                node_actions=["expand"])
 
 

@@ -111,7 +111,7 @@ def render() -> None:
                  selection_mode="single-row", height=min(36 + 35 * len(shown), 640),
                  column_config={
                      "product": st.column_config.TextColumn("Product", pinned=True, width="large", help=HELP["product"]),
-                     "brand": st.column_config.TextColumn("Brand", help=HELP["brand"]),
+                     "brand": st.column_config.TextColumn("Brand", width="medium", help=HELP["brand"]),
                      "jurisdiction": st.column_config.TextColumn("Jurisdiction", help=HELP["jurisdiction"]),
                      "date": st.column_config.TextColumn("Decision date", help=HELP["date"]),
                      "status": st.column_config.TextColumn("Status", help=HELP["status"]),
