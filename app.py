@@ -19,7 +19,7 @@ st.set_page_config(page_title="cgt-graph explorer", layout="wide")
 # page -> module in cgt_graph.explorer.pages, imported when first shown (the first paint needs only Search)
 MODULES = {"Search": "search", "Product": "product", "Compare jurisdictions": "compare",
            "Pathways and classes": "pathways", "Network": "network", "Graph": "graph", "SPARQL": "sparql",
-           "Downloads": "downloads"}
+           "Downloads": "downloads", "What changed": "changes"}
 
 common.store()  # open (or build) once, before the first page needs it
 common.from_url()  # the address names the view: ?page=Product&product=tisagenlecleucel (links, Back, Forward)

@@ -326,7 +326,7 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         page.screenshot(path=str(shots / "graph-all-types.png"))
 
     for name, slug in [("Compare jurisdictions", "compare"), ("Pathways and classes", "pathways"),
-                       ("Network", "network"), ("Downloads", "downloads")]:
+                       ("Network", "network"), ("Downloads", "downloads"), ("What changed", "changes")]:
         start = time.perf_counter()
         click_page(page, name)
         page.get_by_role("heading", name=name, exact=True).wait_for()

@@ -272,3 +272,29 @@ def test_labels_are_rendered_as_text_not_html(data_copy, tmp_path, monkeypatch):
         _go(at, page)
         for element in list(at.markdown) + list(at.subheader) + list(at.caption):
             assert "<" not in element.value.replace("\\<", ""), (page, element.value)  # only escaped <
+
+
+def test_what_changed_lists_a_correction_between_two_releases(fixture_store, data_copy, tmp_path, monkeypatch):
+    from cgt_graph.graph.build import build
+    from cgt_graph.graph.store import open_read_only
+    from cgt_graph.publish.release import release
+
+    rel = tmp_path / "releases"
+    release(open_read_only(fixture_store), rel, "2026-11-01", "2026-11-01")
+    us = data_copy / "authorisations" / "US.yaml"
+    us.write_text(us.read_text().replace("decision_date: 2018-03-15", "decision_date: 2018-03-16"))
+    build(tmp_path / "store2", data_copy)
+    release(open_read_only(tmp_path / "store2"), rel, "2026-11-23", "2026-11-23")
+    monkeypatch.setenv("CGT_GRAPH_RELEASES", str(rel))
+    at = _start(fixture_store, monkeypatch)
+    _go(at, "What changed")
+    table = [d.value for d in at.dataframe if "before" in d.value.columns][0]
+    assert list(zip(table["change"], table["record"], table["before"], table["after"])) == [
+        ("Decision date corrected", "testcabtagene-autoleucel-us", "2018-03-15", "2018-03-16")]
+    assert at.query_params["page"] == "What changed"
+
+
+def test_what_changed_without_releases_says_how_to_make_them(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("CGT_GRAPH_RELEASES", str(tmp_path / "none"))
+    _go(app, "What changed")
+    assert "cgt-graph release --out FOLDER" in _texts(app)

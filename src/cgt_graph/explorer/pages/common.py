@@ -16,7 +16,8 @@ from cgt_graph.publish import selection as selection_export
 from cgt_graph.publish import turtle as turtle_export
 from cgt_graph.sparql.library import run_named
 
-PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Network", "Graph", "SPARQL", "Downloads"]
+PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Network", "Graph", "SPARQL", "Downloads",
+         "What changed"]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
 
 
