@@ -58,7 +58,8 @@ def render() -> None:
     if matrix.empty:
         st.info("No product in this category.")
     else:
-        base = alt.Chart(matrix).encode(x=alt.X("jurisdiction:N", title=None, axis=alt.Axis(labelAngle=-30)),
+        base = alt.Chart(matrix).encode(x=alt.X("jurisdiction:N", title=None,  # every name shown, none dropped
+                                                axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=200)),
                                         y=alt.Y("modality:N", title=None, axis=alt.Axis(labelLimit=320)))
         heat = base.mark_rect().encode(color=alt.Color("products:Q", scale=alt.Scale(scheme="blues")),
                                        tooltip=["modality", "jurisdiction", "products"])
@@ -68,7 +69,8 @@ def render() -> None:
     per_year = common.frame(explore.approvals_per_year(rows))
     per_year["authorisations"] = per_year["authorisations"].astype(int)
     st.altair_chart(alt.Chart(per_year).mark_bar().encode(
-        x=alt.X("year:O"), y=alt.Y("authorisations:Q"), color=alt.Color("jurisdiction:N"),
+        x=alt.X("year:O"), y=alt.Y("authorisations:Q"),
+        color=alt.Color("jurisdiction:N", scale=alt.Scale(scheme="category20")),  # one colour per jurisdiction
         tooltip=["year", "jurisdiction", "authorisations"]), width="stretch")
     st.caption("By the year of the decision (every date the sources give has at least its year).")
 
@@ -79,7 +81,7 @@ def render() -> None:
         lags["dates"] = lags["imprecise"].map({True: "a month or year only", False: "both to the day"})
         dots = alt.Chart(lags).mark_circle(size=60, opacity=0.7).encode(
             x=alt.X("lag_days:Q", title="days after the first approval"), y=alt.Y("jurisdiction:N", title=None),
-            color=alt.Color("first_jurisdiction:N", title="first approved in"),
+            color=alt.Color("first_jurisdiction:N", title="first approved in", scale=alt.Scale(scheme="category10")),
             shape=alt.Shape("dates:N", title="dates known"),
             tooltip=["product", "jurisdiction", "decision_date", "first_jurisdiction", "first_date", "lag_days",
                      "lag_min_days", "lag_max_days"])

@@ -121,7 +121,7 @@ def render() -> None:
     shown = [{**f, "jurisdiction": explore.jurisdiction_label(names, f["jurisdiction"])} for f in facts]
     shown.sort(key=lambda f: (f["evidence"] not in explore.OFFICIAL, f["fact"], f["jurisdiction"]))
     st.dataframe(common.frame(shown, FACT_COLUMNS), hide_index=True, width="stretch", key="facts",
-                 row_height=60,
+                 row_height=60, height=min(36 + 60 * len(shown), 620),
                  column_config={"fact": st.column_config.TextColumn("Fact", help=FACT_HELP["fact"], pinned=True),
                                 "jurisdiction": st.column_config.TextColumn("Jurisdiction"),
                                 "source_title": st.column_config.TextColumn("Source", width="medium"),
