@@ -48,7 +48,7 @@ def store():
     return storemod.open_snapshot(location)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)  # shared, not copied on every rerun (18,000 rows at 100x); read only
 def search_rows() -> list[explore.Row]:
     return explore.search_rows(store(), names())
 
@@ -97,12 +97,12 @@ def selection_turtle(product_ids: tuple[str, ...]) -> bytes:
     return buf.getvalue()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def names() -> explore.Names:
     return explore.names(store())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def facet_options() -> dict[str, list[str]]:
     return explore.facet_options(search_rows(), names())
 
