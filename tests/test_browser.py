@@ -24,6 +24,7 @@ from cgt_graph.sparql.library import run_named
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} missing: `bash scripts/test.sh` installs Debian's chromium")
+pytestmark = [pytestmark, pytest.mark.browser]  # deselect with -m "not browser"
 
 
 def _keep(shots: Path) -> None:

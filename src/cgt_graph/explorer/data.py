@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from pyoxigraph import Store
 
@@ -397,7 +397,7 @@ def scores(rows: list[Row], text: str) -> list[int]:
     return _SCORES[key][1]
 
 
-def _matches_facets(row: Row, selected: dict[str, Iterable[str]], skip: str | None = None) -> bool:
+def _matches_facets(row: Row, selected: Mapping[str, Iterable[str]], skip: str | None = None) -> bool:
     for facet, chosen in selected.items():
         chosen = set(chosen)
         if facet == skip or not chosen or facet not in FACETS:
@@ -407,11 +407,11 @@ def _matches_facets(row: Row, selected: dict[str, Iterable[str]], skip: str | No
     return True
 
 
-def filter_rows(rows: list[Row], text: str = "", selected: dict[str, Iterable[str]] | None = None) -> list[Row]:
+def filter_rows(rows: list[Row], text: str = "", selected: Mapping[str, Iterable[str]] | None = None) -> list[Row]:
     """The rows the search text and the facets give, best match first (then product, then
     date by what is known)."""
     selected = selected or {}
-    hits = [(s, r) for s, r in zip(scores(rows, text), rows) if s and _matches_facets(r, selected)]
+    hits = [(s, r) for s, r in zip(scores(rows, text), rows, strict=True) if s and _matches_facets(r, selected)]
     hits.sort(key=lambda sr: (-sr[0], sr[1]["product"].casefold(), sr[1]["date_sort"], sr[1]["jurisdiction"]))
     return [r for _, r in hits]
 
@@ -446,13 +446,13 @@ def facet_label(n: Names, facet: str, value: str) -> str:
     return value
 
 
-def facet_counts(rows: list[Row], text: str = "", selected: dict[str, Iterable[str]] | None = None
+def facet_counts(rows: list[Row], text: str = "", selected: Mapping[str, Iterable[str]] | None = None
                  ) -> dict[str, list[tuple[str, int]]]:
     """For each facet, its values with the number of rows the table would show if that value
     alone were chosen for the facet (the other facets and the text applied), most frequent first.
     For a single-valued facet with nothing chosen, the counts add up to the table's rows."""
     selected = selected or {}
-    base = [r for s, r in zip(scores(rows, text), rows) if s]
+    base = [r for s, r in zip(scores(rows, text), rows, strict=True) if s]
     out: dict[str, list[tuple[str, int]]] = {}
     for facet, column in FACETS.items():
         counter: Counter[str] = Counter()
@@ -465,7 +465,7 @@ def facet_counts(rows: list[Row], text: str = "", selected: dict[str, Iterable[s
     return out
 
 
-def why_empty(rows: list[Row], text: str, selected: dict[str, Iterable[str]]) -> list[str]:
+def why_empty(rows: list[Row], text: str, selected: Mapping[str, Iterable[str]]) -> list[str]:
     """When the search gives nothing: which filter emptied it. Returns the names of the
     filters ("text" or a facet) that, removed alone, give rows again; [] when only removing
     several would."""
@@ -537,27 +537,30 @@ def side_by_side(decisions: list[Row], identifiers: dict[str, list[str]]) -> lis
     out = []
     for title, key in fields:
         row = {"": title}
-        for c, d in zip(cols, decisions):
+        for c, d in zip(cols, decisions, strict=True):
             row[c] = d.get(key) or ("not recorded" if key == "verified" else "—")
         out.append(row)
     ids = {"": "Identifiers"}
-    for c, d in zip(cols, decisions):
+    for c, d in zip(cols, decisions, strict=True):
         ids[c] = "; ".join(identifiers.get(d["authorisation_id"], [])) or "—"
     out.insert(1, ids)
     return out
 
 
-def official_links(decisions: list[Row], facts: list[Row], identifiers: dict[str, list[str]], n: Names) -> list[Row]:
+def official_links(decisions: list[Row], facts: list[Row], identifiers: dict[str, list[str]], n: Names
+                   ) -> list[dict[str, Any]]:
     """Per authorisation: its identifiers and the regulator's own pages that support it (sources
     whose evidence is official), first the regulator's links, then the rest."""
     by_record: dict[str, list[Row]] = defaultdict(list)
     for f in facts:
         if f["evidence"] in OFFICIAL:
             by_record[f["record"]].append(f)
-    out = []
+    out: list[dict[str, Any]] = []
     for d in decisions:
-        seen = set()
-        links = [f for f in by_record.get(d["authorisation_id"], []) if not (f["url"] in seen or seen.add(f["url"]))]
+        first: dict[str, Row] = {}  # each page once, in the order the facts list them
+        for f in by_record.get(d["authorisation_id"], []):
+            first.setdefault(f["url"], f)
+        links = list(first.values())
         out.append({"jurisdiction": d["jurisdiction"], "identifiers": "; ".join(identifiers.get(d["authorisation_id"], [])),
                     "page": links[0]["url"] if links else "", "title": links[0]["source_title"] if links else
                     "no regulator page cited yet", "publisher": links[0]["publisher"] if links else "",
@@ -606,14 +609,17 @@ def approvals_per_year(rows: list[Row]) -> list[Row]:
 # the first days of the two dates' periods, with the range the periods allow when a date is known
 # only to the month or year. The Compare and Network pages both read `lags`.
 
-def lags(rows: list[Row]) -> list[Row]:
+LagRow = dict[str, Any]  # lag_days and the flags are numbers and booleans
+
+
+def lags(rows: list[Row]) -> list[LagRow]:
     """Per product and later jurisdiction: first jurisdiction(s), dates, lag in days (start to
     start; 0 when the order is uncertain), the lag's possible range, and whether it rests on an
     imprecise date or an uncertain order (a later decision whose period overlaps the first one's)."""
     per: dict[str, dict[str, Row]] = defaultdict(dict)
     for r in sorted((r for r in rows if r["jurisdiction_code"] and r["decision_date"]), key=lambda r: r["date_sort"]):
         per[r["product_id"]].setdefault(r["jurisdiction_code"], r)  # a second decision is not a new arrival
-    out: list[Row] = []
+    out: list[LagRow] = []
     for pid, arrivals in sorted(per.items()):
         ordered = sorted(arrivals.values(), key=lambda r: (r["date_sort"], r["jurisdiction"]))
         first_key = ordered[0]["date_sort"]
@@ -632,7 +638,7 @@ def lags(rows: list[Row]) -> list[Row]:
     return out
 
 
-def first_arrivals(rows: list[Row]) -> list[Row]:
+def first_arrivals(rows: list[Row]) -> list[dict[str, Any]]:
     """Per jurisdiction: products it authorised first; how many of those are ties or rest on a
     date whose period overlaps another jurisdiction's decision (then "first" is not certain)."""
     per: dict[str, dict[str, Row]] = defaultdict(dict)
@@ -655,20 +661,20 @@ def first_arrivals(rows: list[Row]) -> list[Row]:
             for j, n in sorted(first.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def lag_summary(lag_rows: list[Row], by: str = "jurisdiction") -> list[Row]:
+def lag_summary(lag_rows: list[LagRow], by: str | tuple[str, ...] = "jurisdiction") -> list[dict[str, Any]]:
     """Median and quartiles of lag_days per later jurisdiction (or per `by` pair such as
     ("first_jurisdiction", "jurisdiction")), with how many lags rest on an imprecise date."""
     import statistics
 
     keys = (by,) if isinstance(by, str) else tuple(by)
-    groups: dict[tuple, list[Row]] = defaultdict(list)
+    groups: dict[tuple, list[LagRow]] = defaultdict(list)
     for r in lag_rows:
         groups[tuple(r[k] for k in keys)].append(r)
     out = []
     for k, items in groups.items():
         days = sorted(int(r["lag_days"]) for r in items)
         q = statistics.quantiles(days, n=4, method="inclusive") if len(days) > 1 else [days[0]] * 3
-        out.append({**dict(zip(keys, k)), "products": len(items), "median_days": float(statistics.median(days)),
+        out.append({**dict(zip(keys, k, strict=True)), "products": len(items), "median_days": float(statistics.median(days)),
                     "p25_days": float(q[0]), "p75_days": float(q[2]),
                     "imprecise": sum(1 for r in items if r["imprecise"]),
                     "order_uncertain": sum(1 for r in items if r["order_uncertain"])})

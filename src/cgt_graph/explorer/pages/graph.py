@@ -126,7 +126,7 @@ def render() -> None:
                  grouped=mode == MODES[2])
     _on_event(g, event)
     selected = st.session_state.get("graph_selected")
-    if selected in g:
+    if isinstance(selected, str) and selected in g:
         d = graphview.node_details(g, selected)
         st.markdown(f"#### {common.md(str(d['label']))}")
         common.say(f"{pretty(str(d['type']))} · {d['record']}")
@@ -138,6 +138,6 @@ def render() -> None:
             product = str(d["record"]).removeprefix("product/") if d["type"] == "MedicinalProduct" else None
             if product in hits:
                 st.button("Open its product page", key="graph_open", on_click=common.open_product, args=(product,))
-        links = [{**x, "type": pretty(str(x["type"]))} for x in d["links"]]  # type: ignore[union-attr]
+        links = [{**x, "type": pretty(str(x["type"]))} for x in d["links"]]
         st.dataframe(common.frame(links, ["direction", "relation", "node", "type", "record"]), hide_index=True,
                      width="stretch", key="graph_links")

@@ -74,8 +74,9 @@ def render() -> None:
     counts = explore.facet_counts(rows, q, chosen)
     facets = list(explore.FACETS)
     for line in (facets[:3], facets[3:]):
-        for col, facet in zip(st.columns(3), line):
-            label = (lambda v, facet=facet: explore.facet_label(names, facet, v))
+        for col, facet in zip(st.columns(3), line, strict=False):  # the last line may have fewer
+            def label(v: str, facet: str = facet) -> str:
+                return explore.facet_label(names, facet, v)
             with col:
                 chosen[facet] = st.multiselect(explore.FACET_TITLES[facet], options[facet], key=f"facet_{facet}",
                                                format_func=label, on_change=_sync_widgets,
