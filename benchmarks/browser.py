@@ -130,9 +130,18 @@ def choose(page, facet: int, text: str) -> None:
     """In the `facet`-th multiselect of the page, type `text` and take the first option it
     leaves (what a user does), then close the list."""
     box = page.locator("[data-testid=stMultiSelect]").nth(facet)
-    box.locator("input").click()
-    page.keyboard.type(text)
-    page.get_by_role("option").filter(has_text=text).first.wait_for(timeout=10_000)
+    for attempt in range(3):  # on a loaded machine a rerun can close the list under the typing
+        wait_idle(page)
+        box.locator("input").click()
+        page.keyboard.type(text)
+        try:
+            page.get_by_role("option").filter(has_text=text).first.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; retried, then raised
+            page.keyboard.press("Escape")
+            box.locator("input").fill("")
+            if attempt == 2:
+                raise
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     wait_idle(page)
