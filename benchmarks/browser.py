@@ -162,15 +162,21 @@ def result_count(page) -> str:
 
 def grid_rows(page, nth: int = 0) -> list[list[str]]:
     """The rows a user sees in the `nth` table (Glide's accessible copy of its drawn rows):
-    header first, one list of cell texts per row."""
+    header first, one list of cell texts per row. Read again while the grid is being redrawn
+    (no rows yet, or rows shorter than the header)."""
     grid = page.locator('[data-testid="stDataFrame"]').nth(nth)
     grid.wait_for()
-    grid.locator("[role=gridcell]").first.wait_for(state="attached", timeout=10_000)  # drawn after the run ends
-    rows = []
-    for i in range(grid.locator("[role=row]").count()):
-        row = grid.locator("[role=row]").nth(i)
-        cells = row.locator("[role=columnheader], [role=gridcell]")
-        rows.append([(cells.nth(j).text_content() or "").strip() for j in range(cells.count())])
+    rows: list[list[str]] = []
+    for _ in range(20):
+        wait_idle(page)
+        grid.locator("[role=gridcell]").first.wait_for(state="attached", timeout=10_000)  # drawn after the run
+        rows = []
+        for i in range(grid.locator("[role=row]").count()):
+            cells = grid.locator("[role=row]").nth(i).locator("[role=columnheader], [role=gridcell]")
+            rows.append([(cells.nth(j).text_content() or "").strip() for j in range(cells.count())])
+        if len(rows) > 1 and rows[0] and all(len(r) == len(rows[0]) for r in rows):
+            return rows
+        page.wait_for_timeout(250)
     return rows
 
 
