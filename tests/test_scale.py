@@ -168,7 +168,7 @@ def test_fast_validator_agrees_with_pyshacl_on_injected_errors(shapes):
     store.bulk_load(compiled.nquads, format=RdfFormat.N_QUADS)
     assert sparql_violations(store, shapes) == []
     _inject(store)
-    fast, ref, flat = _both(store, shapes)
+    fast, ref, _ = _both(store, shapes)
     components = {v.component for v in ref}
     assert components >= {
         "MinCountConstraintComponent", "MaxCountConstraintComponent", "InConstraintComponent",

@@ -48,7 +48,7 @@ def derive(store: Store) -> dict[str, int]:
     counts: dict[str, int] = {}
     for rule in rules():
         triples = store.query(rule.text, use_default_graph_as_union=True)
-        quads = [Quad(t.subject, t.predicate, t.object, graph) for t in triples]  # type: ignore[union-attr]
+        quads = {Quad(t.subject, t.predicate, t.object, graph) for t in triples}  # type: ignore[union-attr]
         store.extend(quads)
         counts[rule.name] = len(quads)
     return counts

@@ -97,8 +97,9 @@ def _summary(table: str, row: dict[str, str]) -> str:
 
 
 def as_text(changes: list[Change], stats: dict[str, int], old: Path, new: Path) -> str:
-    lines = [f"cgt-graph diff {old.name} -> {new.name}: {len(changes)} change{'s' if len(changes) != 1 else ''}; "
-             f"quads {stats['quads_old']} -> {stats['quads_new']} (+{stats['quads_added']} -{stats['quads_removed']})"]
+    head = (f"cgt-graph diff {old.name} -> {new.name}: {len(changes)} change{'s' if len(changes) != 1 else ''}; "
+            f"quads {stats['quads_old']} -> {stats['quads_new']} (+{stats['quads_added']} -{stats['quads_removed']})")
+    lines = [head]
     for c in changes:
         if c.field:
             lines.append(f"{c.change}: {c.id}: {c.field} {c.old or '(none)'} -> {c.new or '(none)'}")
