@@ -384,7 +384,13 @@ def stats(fmt: str, store_path: Path | None) -> None:
     """Counts per class, jurisdiction, modality, class and evidence level; seed claims vs the graph."""
     from cgt_graph.sparql import library as q
 
+    from cgt_graph.analysis.review import data_as_of
+
     store = _open(store_path)
+    fresh = data_as_of(store)
+    if fmt == "table":
+        click.echo(f"Data as of {fresh.get('data_as_of') or 'unknown'} (the latest day a record was verified "
+                   f"against its sources; {fresh.get('verified_records')} of {fresh.get('records')} fact-bearing records verified)\n")
     sections = [("Nodes per class", "counts-by-class"),
                 ("Authorisations per jurisdiction", "counts-by-jurisdiction"),
                 ("Products per modality", "counts-by-modality"),
@@ -396,6 +402,34 @@ def stats(fmt: str, store_path: Path | None) -> None:
         if fmt == "table":
             click.echo(f"== {title}")
         click.echo(q.format_result(result, fmt))
+
+
+@main.command()
+@click.option("--reason", "reasons", multiple=True,
+              type=click.Choice(["secondary-only", "imprecise-date", "past-term", "not-verified", "claim-differs"]),
+              help="Only these reasons (repeatable).")
+@click.option("--summary", is_flag=True, help="Only the counts per reason and kind.")
+@format_option
+@store_option
+def review(reasons: tuple[str, ...], summary: bool, fmt: str, store_path: Path | None) -> None:
+    """The review queue: what to check next, one row per record and reason.
+
+    \b
+    secondary-only  every source of the record is news or secondary
+    imprecise-date  a decision, designation or event known only to the month or year
+    past-term       a conditional or time-limited approval with no event for longer than its term
+    not-verified    no `verified` date, or one more than 12 months old
+    claim-differs   a seed claim whose count differs from the graph
+    """
+    from cgt_graph.analysis.review import counts, review_queue
+    from cgt_graph.sparql.library import format_result
+
+    store = _open(store_path)
+    queue = review_queue(store, reasons)
+    if fmt == "table" or summary:
+        click.echo(format_result(counts(queue), fmt))
+    if not summary:
+        click.echo(format_result(queue, fmt))
 
 
 NETWORK_ANALYSES = ("follow", "first-movers", "lags", "centrality", "communities", "single", "expedited",

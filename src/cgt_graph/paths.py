@@ -28,6 +28,11 @@ def ontology_dir() -> Path:
     return Path(os.environ.get("CGT_GRAPH_ONTOLOGY") or _root() / "ontology")
 
 
+def schema_dir() -> Path:
+    """The data model's schema (LinkML) and what is generated from it for editors."""
+    return Path(os.environ.get("CGT_GRAPH_SCHEMA") or _root() / "schema")
+
+
 def queries_dir() -> Path:
     return _PACKAGE / "queries"
 

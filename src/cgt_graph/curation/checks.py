@@ -1,9 +1,10 @@
 """The rules of the data model, checked on records before any RDF is made.
 
-Each rule has a short name (shown in brackets in every message) so that a
-curator can find it in docs/data-format.md. The SHACL shapes in `ontology/`
-restate the rules that can be said in RDF; these checks add what SHACL cannot
-locate in a YAML file (file and line) or cannot say (dates against agencies).
+Per-record rules (types, required fields, enumerations, patterns, references to other
+records) come from the one schema, `schema/cgt_graph.yaml`, read by `model.py`: this module
+only interprets it. Each rule has a short name (shown in brackets in every message) so that a
+curator can find it in docs/data-format.md. Cross-record rules that need the whole data set
+(dates against agencies, jurisdictions that must agree, duplicates) follow `check`.
 """
 
 from __future__ import annotations
@@ -11,38 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from cgt_graph.curation.load import Node, Problem, Record
+from cgt_graph.curation.model import TYPE_RULES, Class, Field, Model, compiled_pattern, model
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-JUR = re.compile(r"^(?:[A-Z]{2})$")
-QID = re.compile(r"^Q[1-9][0-9]*$")
-URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-EVIDENCE = ("official", "peer-reviewed", "secondary", "news")
-CONFIDENCE = ("high", "medium", "low")
-STATUS = ("authorised", "suspended", "withdrawn", "expired", "revoked")
-EVENT_TYPES = ("converted-to-standard", "renewed", "suspended", "withdrawn", "expired",
-               "revoked", "reinstated", "indication-extended")
-ROLES = ("regulator", "decision-maker", "review-body", "committee", "ministry")
-POLICY_TYPES = ("law", "regulation", "guidance", "draft-guidance", "notice", "programme")
-POLICY_STATUS = ("in-force", "draft", "superseded", "withdrawn")
-METRICS = ("authorised-product-count",)
-AUTH_IDENTIFIERS = ("fda-stn", "fda-bla", "ema-product-number", "nmpa-approval-number",
-                    "jp-approval-number", "din", "artg-id")
-PRODUCT_IDENTIFIERS = ("wikidata", "unii", "chembl", "drugbank", "cas")
 NOT_CLASSIFIED = "not-classified"
-
-
-@dataclass(frozen=True)
-class F:
-    """A field: its type and whether it is required."""
-
-    type: Any
-    required: bool = False
 
 
 def parse_date(text: str) -> tuple[dt.date, str] | None:
@@ -59,77 +36,6 @@ def parse_date(text: str) -> tuple[dt.date, str] | None:
         return dt.date(int(y), 1, 1), "year"
     except ValueError:
         return None
-
-
-SPECS: dict[str, dict[str, F]] = {
-    "jurisdiction": {"code": F("jur", True), "name": F("str", True), "wikidata": F("qid")},
-    "modality": {"id": F("id", True), "label": F("str", True), "alt_labels": F("strlist"),
-                 "broader": F(("ref", "modality")), "definition": F("str", True)},
-    "source": {"id": F("id", True), "url": F("url", True), "title": F("str", True),
-               "publisher": F("str", True), "published": F("date"), "accessed": F("date", True),
-               "evidence": F(("enum", EVIDENCE), True), "language": F("str"), "note": F("str")},
-    "agency": {"id": F("id", True), "name": F("str", True), "acronym": F("str"),
-               "name_original": F("str"), "jurisdiction": F(("ref", "jurisdiction"), True),
-               "roles": F(("enumlist", ROLES), True), "part_of": F(("ref", "agency")),
-               "predecessor": F(("ref", "agency")), "established": F("date"),
-               "ended": F("date"), "homepage": F("url"), "note": F("str"),
-               "sources": F("citations", True)},
-    "pathway-kind": {"id": F("id", True), "name": F("str", True), "definition": F("str", True)},
-    "pathway": {"id": F("id", True), "name": F("str", True), "acronym": F("str"),
-                "name_original": F("str"),
-                "jurisdiction": F(("ref", "jurisdiction"), True), "agency": F(("ref", "agency"), True),
-                "kind": F(("ref", "pathway-kind"), True), "introduced": F("date", True),
-                "ended": F("date"),
-                "legal_basis": F("str", True), "grants": F("str", True),
-                "close_match": F(("refs", "pathway")), "note": F("str"),
-                "sources": F("citations", True)},
-    "scheme": {"id": F("id", True), "name": F("str", True), "name_original": F("str"),
-               "jurisdiction": F(("ref", "jurisdiction"), True),
-               "policy": F(("ref", "policy")), "note": F("str"), "sources": F("citations", True)},
-    "class": {"id": F("id", True), "label": F("str", True), "label_original": F("str"),
-              "broader": F(("ref", "class")), "definition": F("str", True),
-              "close_match": F(("refs", "class")), "exact_match": F(("refs", "class")),
-              "note": F("str"), "sources": F("citations", True)},
-    "product": {"id": F("id", True), "inn": F("str"), "nonproprietary_name": F("str", True),
-                "other_names": F("strlist"),
-                "brand_names": F("strlist"), "modalities": F(("refs", "modality"), True),
-                "developer": F("str"), "description": F("str"),
-                "identifiers": F(("identifiers", PRODUCT_IDENTIFIERS)), "note": F("str"),
-                "sources": F("citations", True)},
-    "authorisation": {"id": F("id"), "product": F(("ref", "product"), True),
-                      "jurisdiction": F(("ref", "jurisdiction"), True),
-                      "agency": F(("ref", "agency"), True), "reviewed_by": F(("refs", "agency")),
-                      "brand_name": F("str"), "decision_date": F("date", True),
-                      "holder": F("str", True), "indication": F("str", True),
-                      "status": F(("enum", STATUS), True), "status_date": F("date"),
-                      "pathways": F(("refs", "pathway")), "classification": F("classification", True),
-                      "classification_sources": F("citations"),
-                      "identifiers": F(("identifiers", AUTH_IDENTIFIERS)), "events": F("events"),
-                      "note": F("str"), "sources": F("citations", True)},
-    "designation": {"id": F("id"), "product": F(("ref", "product"), True),
-                    "pathway": F(("ref", "pathway"), True), "date": F("date"),
-                    "indication": F("str"), "identifier": F("str"), "note": F("str"),
-                    "sources": F("citations", True)},
-    "policy": {"id": F("id", True), "title": F("str", True), "title_original": F("str"),
-               "type": F(("enum", POLICY_TYPES), True), "agency": F(("ref", "agency"), True),
-               "jurisdiction": F(("ref", "jurisdiction"), True), "date": F("date", True),
-               "status": F(("enum", POLICY_STATUS), True), "summary": F("str", True),
-               "note": F("str"), "sources": F("citations", True)},
-    "claim": {"id": F("id", True), "statement": F("str", True),
-              "jurisdiction": F(("ref", "jurisdiction")), "modality": F(("ref", "modality")),
-              "metric": F(("enum", METRICS), True), "value": F("int", True),
-              "as_of": F("date", True), "period_start": F("date"), "pathway": F(("ref", "pathway")),
-              "part_of": F(("ref", "claim")), "note": F("str"),
-              "sources": F("citations", True)},
-}
-# when a curator last checked the record against its sources (issue #18): on every kind
-for _spec in SPECS.values():
-    _spec["verified"] = F("date")
-
-CITATION = {"source": F(("ref", "source"), True), "quote": F("str", True),
-            "confidence": F(("enum", CONFIDENCE))}
-EVENT = {"type": F(("enum", EVENT_TYPES), True), "date": F("date", True), "note": F("str"),
-         "sources": F("citations")}
 
 
 def record_key(rec: Record) -> str:
@@ -166,34 +72,16 @@ class Index:
 def check(records: list[Record], today: dt.date | None = None) -> list[Problem]:
     """All rule violations in the records, in file order."""
     today = today or dt.date.today()
+    m = model()
     idx = Index(records)
     problems: list[Problem] = []
     for first, dup in idx.duplicates:
         problems.append(dup.problem("duplicate-id", f"{dup.kind} id {record_key(dup)!r} already defined at {first.file}:{first.line}", "id"))
+    checker = _Checker(m, idx, today)
     for rec in records:
-        spec = SPECS.get(rec.kind)
-        if spec is None:  # pragma: no cover - layout and specs agree
-            continue
-        problems.extend(_check_fields(rec, rec.data, spec, idx, today, ""))
+        problems.extend(checker.fields(rec, rec.data, m.by_kind(rec.kind), ""))
     problems.extend(_cross_rules(records, idx, today))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.rule))
-
-
-def _check_fields(rec: Record, data: Node, spec: dict[str, F], idx: Index, today: dt.date,
-                  prefix: str) -> list[Problem]:
-    out: list[Problem] = []
-    for key in data:
-        if key not in spec:
-            allowed = ", ".join(spec)
-            out.append(rec_problem(rec, data, key, "unknown-key", f"unknown field {prefix}{key!r} (allowed: {allowed})"))
-    for key, f in spec.items():
-        value = data.get(key)
-        if value is None or value == [] or value == "":
-            if f.required:
-                out.append(rec_problem(rec, data, None, "required", f"missing required field {prefix}{key!r}"))
-            continue
-        out.extend(_check_value(rec, data, key, f.type, value, idx, today, prefix))
-    return out
 
 
 def rec_problem(rec: Record, data: Node, key: str | None, rule: str, message: str) -> Problem:
@@ -201,122 +89,126 @@ def rec_problem(rec: Record, data: Node, key: str | None, rule: str, message: st
     return Problem(rec.file, line, rec.extra.get("id") or rec.id or None, rule, message)
 
 
-def _check_value(rec: Record, data: Node, key: str, typ: Any, value: Any, idx: Index,
-                 today: dt.date, prefix: str) -> list[Problem]:
-    name = prefix + key
+def _short(value: Any, n: int = 60) -> str:
+    """repr of a value, cut to n characters without building the repr of a huge value first."""
+    if isinstance(value, str):
+        return repr(value[: n + 1])[: n + 2]
+    if isinstance(value, (list, dict)):
+        return f"<{type(value).__name__} of {len(value)}>"
+    return repr(value)[:n]
 
-    def bad(rule: str, msg: str) -> list[Problem]:
-        return [rec_problem(rec, data, key, rule, msg)]
 
-    if typ == "str":
-        if not isinstance(value, str) or not value.strip():
-            return bad("type", f"{name} must be text, got {value!r:.60}")
-        return []
-    if typ == "int":
-        if not isinstance(value, int) or isinstance(value, bool):
-            return bad("type", f"{name} must be an integer, got {value!r:.60}")
-        return []
-    if typ == "id":
-        if not isinstance(value, str) or not SLUG.match(value):
-            return bad("id-format", f"{name} must be a lowercase slug [a-z0-9-], got {value!r:.60}")
-        return []
-    if typ == "jur":
-        if not isinstance(value, str) or not (JUR.match(value)):
-            return bad("jurisdiction-code", f"{name} must be an ISO 3166-1 alpha-2 code or EU, got {value!r}")
-        return []
-    if typ == "qid":
-        if not isinstance(value, str) or not QID.match(value):
-            return bad("type", f"{name} must be a Wikidata QID like Q30, got {value!r}")
-        return []
-    if typ == "url":
-        if not isinstance(value, str) or not URL.match(value):
-            return bad("url", f"{name} must be an http(s) URL, got {value!r:.80}")
-        return []
-    if typ == "date":
-        text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-        parsed = parse_date(text) if text else None
-        if parsed is None:
-            return bad("date-format", f"{name} must be YYYY-MM-DD, YYYY-MM or YYYY and a real date, got {value!r}")
-        if parsed[0] > today:
-            return bad("future-date", f"{name} {text} is in the future")
-        return []
-    if typ == "strlist":
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            return bad("type", f"{name} must be a list of text")
-        return []
-    if typ == "citations":
-        if not isinstance(value, list):
-            return bad("type", f"{name} must be a list of citations")
+class _Checker:
+    """The schema's per-record rules, interpreted."""
+
+    def __init__(self, m: Model, idx: Index, today: dt.date):
+        self.m, self.idx, self.today = m, idx, today
+
+    def fields(self, rec: Record, data: Node, cls: Class, prefix: str) -> list[Problem]:
         out: list[Problem] = []
-        seen: set[tuple[str, str]] = set()
-        for item in value:
-            if not isinstance(item, Node):
-                out += bad("citation", f"each of {name} must be a mapping with source and quote, got {item!r:.60}")
+        keys = cls.keys
+        allowed = {f.name for f in keys}
+        for key in data:
+            if key not in allowed:
+                what = "identifier" if cls.name.endswith("Identifiers") else "field"
+                out.append(rec_problem(rec, data, key, "unknown-key",
+                                       f"unknown {what} {prefix}{key!r} (allowed: {', '.join(f.name for f in keys)})"))
+        for f in keys:
+            value = data.get(f.name)
+            if value is None or value == [] or value == "":
+                if f.required:
+                    out.append(rec_problem(rec, data, None, "required", f"missing required field {prefix}{f.name!r}"))
                 continue
-            out += _check_fields(rec, item, CITATION, idx, today, f"{name}.")
-            src = idx.get("source", str(item.get("source")))
-            if src is not None:
-                pair = (str(item.get("source")), str(item.get("quote", "")).strip())
-                if pair in seen:
-                    out.append(rec_problem(rec, item, "source", "duplicate-citation", f"source {item.get('source')!r} cited twice with the same quote in {name}"))
-                seen.add(pair)
-                if src.data.get("evidence") in ("secondary", "news") and not item.get("confidence"):
-                    out.append(rec_problem(rec, item, "source", "confidence-required",
-                                           f"source {item.get('source')!r} is {src.data.get('evidence')}: give a confidence (high, medium, low)"))
+            out.extend(self.value(rec, data, f, value, prefix))
         return out
-    if typ == "events":
-        if not isinstance(value, list):
-            return bad("type", f"{name} must be a list")
-        out = []
-        for item in value:
-            if not isinstance(item, Node):
-                out += bad("type", f"each of {name} must be a mapping")
-                continue
-            out += _check_fields(rec, item, EVENT, idx, today, f"{name}.")
-        return out
-    if typ == "classification":
-        if value == NOT_CLASSIFIED:
+
+    def value(self, rec: Record, data: Node, f: Field, value: Any, prefix: str) -> list[Problem]:
+        name = prefix + f.name
+
+        def bad(rule: str, msg: str) -> list[Problem]:
+            return [rec_problem(rec, data, f.name, rule, msg)]
+
+        if f.multivalued:
+            if not isinstance(value, list):
+                return bad("type", f"{name} must be a list")
+            out: list[Problem] = []
+            for item in value:
+                out += self.one(rec, data, f, item, name, bad)
+            if self.m.classes.get(f.range) is not None and self.m.kind_of(f.range) is None:
+                if f.range == "Citation":
+                    out += self._duplicate_citations(rec, value, name)
+            elif len({str(v) for v in value}) != len(value):
+                out += bad("duplicate-value", f"{name} lists a value twice")
+            return out
+        return self.one(rec, data, f, value, name, bad)
+
+    def one(self, rec: Record, data: Node, f: Field, value: Any, name: str, bad: Any) -> list[Problem]:
+        m = self.m
+        if f.range in m.enums:
+            enum = m.enums[f.range]
+            if value not in enum.values:
+                return bad("vocabulary", f"{name}: {_short(value)} is not one of: {', '.join(enum.values)}")
             return []
-        if not isinstance(value, str) or idx.get("class", value) is None:
-            return bad("unknown-class", f"{name} {value!r} is not a class in data/classifications/ (or use not-classified)")
+        cls = m.classes.get(f.range)
+        if cls is not None and cls.kind is not None:  # a reference to another record
+            if f.annotations.get("or_value") and value == f.annotations["or_value"]:
+                return []
+            if not isinstance(value, str) or self.idx.get(cls.kind, value) is None:
+                rule = "unknown-class" if cls.kind == "class" else f"unknown-{cls.kind}"
+                extra = " in data/classifications/ (or use not-classified)" if cls.kind == "class" else ""
+                return bad(rule, f"{name} {_short(value)} is not a known {cls.kind}{extra}")
+            return []
+        if cls is not None:  # an inline mapping (citation, event, identifiers)
+            if not isinstance(value, Node):
+                what = "a mapping with source and quote" if cls.name == "Citation" else "a mapping"
+                return bad("citation" if cls.name == "Citation" else "type", f"each of {name} must be {what}, got {_short(value)}")
+            out = self.fields(rec, value, cls, f"{name}.")
+            if cls.name == "Citation":
+                out += self._confidence(rec, value)
+            return out
+        return self.scalar(f, value, name, bad)
+
+    def scalar(self, f: Field, value: Any, name: str, bad: Any) -> list[Problem]:
+        t = self.m.types.get(f.range)
+        base = t.base if t else f.range
+        if base == "integer":
+            if not isinstance(value, int) or isinstance(value, bool):
+                return bad("type", f"{name} must be an integer, got {_short(value)}")
+            if t and t.minimum is not None and value < t.minimum:
+                return bad("type", f"{name} must be at least {t.minimum}, got {value}")
+            return []
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or (isinstance(value, int) and (t is None or t.check != "date")):
+            return bad("type", f"{name} must be text, got {_short(value)}")
+        text = str(value)
+        if t and t.pattern and not compiled_pattern(t.pattern).search(text):
+            return bad(TYPE_RULES.get(f.range, "type"), f"{name} must be {t.description}, got {_short(value)}")
+        if f.pattern and not compiled_pattern(f.pattern).search(text):
+            return bad("type", f"{name} must be {f.annotations.get('pattern_says') or 'text matching ' + f.pattern}, got {_short(value)}")
+        if t and t.check == "date":
+            parsed = parse_date(text)
+            if parsed is None:
+                return bad("date-format", f"{name} must be YYYY-MM-DD, YYYY-MM or YYYY and a real date, got {_short(value)}")
+            if parsed[0] > self.today:
+                return bad("future-date", f"{name} {text} is in the future")
         return []
-    kind = typ[0]
-    if kind == "ref":
-        if not isinstance(value, str) or idx.get(typ[1], value) is None:
-            return bad(f"unknown-{typ[1]}", f"{name} {value!r} is not a known {typ[1]}")
-        return []
-    if kind == "refs":
-        if not isinstance(value, list):
-            return bad("type", f"{name} must be a list of {typ[1]} ids")
-        out = []
-        for v in value:
-            if not isinstance(v, str) or idx.get(typ[1], v) is None:
-                out += bad(f"unknown-{typ[1]}", f"{name}: {v!r} is not a known {typ[1]}")
-        if len(set(map(str, value))) != len(value):
-            out += bad("duplicate-value", f"{name} lists a value twice")
+
+    def _duplicate_citations(self, rec: Record, items: list[Any], name: str) -> list[Problem]:
+        out, seen = [], set()
+        for item in items:
+            if not isinstance(item, Node) or self.idx.get("source", str(item.get("source"))) is None:
+                continue
+            pair = (str(item.get("source")), str(item.get("quote", "")).strip())
+            if pair in seen:
+                out.append(rec_problem(rec, item, "source", "duplicate-citation", f"source {item.get('source')!r} cited twice with the same quote in {name}"))
+            seen.add(pair)
         return out
-    if kind == "enum":
-        if value not in typ[1]:
-            return bad("vocabulary", f"{name} {value!r} is not one of: {', '.join(typ[1])}")
+
+    def _confidence(self, rec: Record, item: Node) -> list[Problem]:
+        src = self.idx.get("source", str(item.get("source")))
+        if src is not None and src.data.get("evidence") in ("secondary", "news") and not item.get("confidence"):
+            return [rec_problem(rec, item, "source", "confidence-required",
+                                f"source {item.get('source')!r} is {src.data.get('evidence')}: give a confidence (high, medium, low)")]
         return []
-    if kind == "enumlist":
-        if not isinstance(value, list) or not value:
-            return bad("type", f"{name} must be a non-empty list")
-        return [p for v in value if v not in typ[1]
-                for p in bad("vocabulary", f"{name}: {v!r} is not one of: {', '.join(typ[1])}")]
-    if kind == "identifiers":
-        if not isinstance(value, Node):
-            return bad("type", f"{name} must be a mapping")
-        out = []
-        for k, v in value.items():
-            if k not in typ[1]:
-                out.append(rec_problem(rec, value, k, "unknown-key", f"unknown identifier {k!r} (allowed: {', '.join(typ[1])})"))
-            elif not isinstance(v, (str, int)) or isinstance(v, bool):
-                out.append(rec_problem(rec, value, k, "type", f"identifier {k} must be text"))
-            elif k == "wikidata" and not QID.match(str(v)):
-                out.append(rec_problem(rec, value, k, "type", f"wikidata must be a QID, got {v!r}"))
-        return out
-    raise AssertionError(typ)  # pragma: no cover
 
 
 def _date(rec: Record, key: str) -> dt.date | None:

@@ -265,6 +265,7 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         em.date(s, CGT.ended, d.get("ended"))
         a(s, CGT.legalBasis, d.get("legal_basis"))
         a(s, CGT.grants, d.get("grants"))
+        a(s, CGT.termMonths, d.get("term_months"))
         for m in d.get("close_match") or []:
             a(s, SKOS.closeMatch, iri("pathway", m))
     elif k == "scheme":
