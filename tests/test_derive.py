@@ -38,7 +38,8 @@ def _effective(store: Store, product: str, jurisdiction: str) -> set[str]:
 
 def test_every_rule_says_what_it_derives():
     rules = dv.rules()
-    assert [r.name for r in rules] == ["effective-pathways", "first-authorisations", "lags"]
+    assert [r.name for r in rules] == ["authorisation-citations", "effective-pathways", "first-authorisations", "lags",
+                                      "product-modalities"]
     assert all(len(r.description) > 40 and "CONSTRUCT" in r.text for r in rules)
 
 
