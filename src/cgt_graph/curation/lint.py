@@ -63,7 +63,7 @@ def _fold(s: str, col: int, key_len: int) -> Any:
         if i - line_start >= width and last_space > line_start:
             positions.append(last_space)
             line_start = last_space + 1
-    folded.fold_pos = positions  # type: ignore[attr-defined]
+    folded.fold_pos = positions
     return folded
 
 

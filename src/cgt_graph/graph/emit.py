@@ -384,7 +384,8 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         a(s, CGT.claimedValue, d["value"])
         em.date(s, CGT.asOf, d["as_of"], sort=True)
         end = end_of_period(str(d["as_of"]))
-        a(s, CGT.periodEnd, Literal(end.isoformat(), datatype=XSD.date))
+        if end is not None:  # always: the checks refuse a malformed as_of before anything is emitted
+            a(s, CGT.periodEnd, Literal(end.isoformat(), datatype=XSD.date))
         if d.get("period_start"):
             em.date(s, CGT.periodStart, d["period_start"])
             start = parse_date(str(d["period_start"]))

@@ -120,7 +120,7 @@ def _value_conditions(shapes: Graph, shape: Any, allow: set[str]) -> list[tuple[
         elif name in ("minLength", "maxLength"):
             op = ">=" if name == "minLength" else "<="
             out.append((name[0].upper() + name[1:] + "ConstraintComponent",
-                        f"(!isBlank(?v) && STRLEN(STR(?v)) {op} {int(o)})", o))
+                        f"(!isBlank(?v) && STRLEN(STR(?v)) {op} {int(str(o))})", o))
         elif name in _COMPARE:
             out.append((name[0].upper() + name[1:] + "ConstraintComponent", f"(?v {_COMPARE[name]} {_lit(o)})", o))
         elif name == "or":

@@ -19,6 +19,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from cgt_graph.errors import CgtError
 from cgt_graph.publish.tables import TABLES
 
 KIND = {"authorisations": "authorisation", "products": "product", "pathways": "pathway",
@@ -31,8 +32,8 @@ IGNORED = {"sources", "confidence", "citations"}  # evidence bookkeeping, report
 COLUMNS = ["change", "id", "field", "old", "new"]
 
 
-class DiffError(Exception):
-    """A folder is not a release."""
+class DiffError(CgtError):
+    """A folder is not a release (exit code 2)."""
 
 
 @dataclass(frozen=True)
