@@ -274,6 +274,8 @@ def _cross_rules(records: list[Record], idx: Index, today: dt.date) -> list[Prob
             b = idx.get("class", str(broader)) if broader else None
             if b is not None and b.extra.get("scheme") != rec.extra.get("scheme"):
                 out.append(rec.problem("scheme-mismatch", f"broader class {broader!r} is in another scheme", "broader"))
+        elif rec.kind in ("milestone", "indication", "outcome"):  # history (#14)
+            out.extend(_history_rules(rec, idx))
         elif rec.kind == "agency":
             for key in ("ended",):
                 if d.get(key) and _date(rec, key) and _date(rec, "established") and _date(rec, key) < _date(rec, "established"):  # type: ignore[operator]
@@ -325,3 +327,53 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
         out.append(rec.problem("status-date", f"status {d.get('status')!r} needs a status_date or an event saying when", "status"))
     return out
 
+
+# history (#14) ---------------------------------------------------------------------------
+
+def _history_rules(rec: Record, idx: Index) -> list[Problem]:
+    """Procedure milestones, indication decisions and negative outcomes against their authorisation.
+
+    milestone-after-decision   a milestone (other than the decision itself or a goal date) dated after the decision
+                               it leads to: the authorisation's, or its indication's for a variation
+    indication-mismatch        a milestone's indication belongs to another authorisation
+    extension-before-approval  an extension, line-of-therapy change, restriction or removal dated
+                               before the authorisation's first decision
+    jurisdiction-mismatch      an indication's pathway, or an outcome's agency, of another jurisdiction
+    outcome-needs-source       (the `required` rule on `sources`: an outcome, like every record, cites a page)
+    """
+    d = rec.data
+    out: list[Problem] = []
+    if rec.kind == "milestone":
+        auth = idx.get("authorisation", str(d.get("authorisation")))
+        ind = idx.get("indication", str(d.get("indication"))) if d.get("indication") else None
+        if ind is not None and auth is not None and ind.data.get("authorisation") != record_key(auth):
+            out.append(rec.problem("indication-mismatch", f"indication {ind.id!r} belongs to authorisation {ind.data.get('authorisation')!r}, not {record_key(auth)!r}", "indication"))
+            return out
+        target, key = (ind, "decision_date") if ind is not None else (auth, "decision_date")
+        # a decision is the end of the procedure; a goal date is a target that an early decision beats
+        if target is None or d.get("milestone") in ("decision", "goal-date"):
+            return out
+        start = parse_date(str(d.get("date")))
+        dec_end = end_of_period(str(target.data.get(key)))
+        if start and dec_end and start[0] > dec_end:
+            what = f"indication {target.id!r}" if ind is not None else f"authorisation {record_key(target)!r}"
+            out.append(rec.problem("milestone-after-decision", f"{d.get('milestone')} on {d.get('date')} is after the decision of {what} ({target.data.get(key)})", "date"))
+    elif rec.kind == "indication":
+        auth = idx.get("authorisation", str(d.get("authorisation")))
+        if auth is None:
+            return out
+        if d.get("change") != "initial":
+            end = end_of_period(str(d.get("decision_date")))
+            first = parse_date(str(auth.data.get("decision_date")))
+            if end and first and end < first[0]:
+                out.append(rec.problem("extension-before-approval", f"{d.get('change')} on {d.get('decision_date')} is before the first approval of {record_key(auth)!r} ({auth.data.get('decision_date')})", "decision_date"))
+        for pid in d.get("pathways") or []:
+            pw = idx.get("pathway", str(pid))
+            if pw is not None and pw.data.get("jurisdiction") != auth.data.get("jurisdiction"):
+                out.append(rec.problem("jurisdiction-mismatch", f"pathway {pid!r} belongs to {pw.data.get('jurisdiction')}, not {auth.data.get('jurisdiction')}", "pathways"))
+    elif rec.kind == "outcome":
+        ag = idx.get("agency", str(d.get("agency")))
+        if ag is not None and ag.data.get("jurisdiction") != d.get("jurisdiction"):
+            out.append(rec.problem("jurisdiction-mismatch", f"agency {ag.id!r} is in {ag.data.get('jurisdiction')}, not {d.get('jurisdiction')}", "agency"))
+        out.extend(_not_before(rec, "date", d.get("agency"), idx))
+    return out
