@@ -201,6 +201,8 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         a(s, RDF.type, CGT.Jurisdiction)
         a(s, RDFS.label, d["name"])
         a(s, SKOS.notation, d["code"])
+        for alt in d.get("other_names") or []:
+            a(s, SKOS.altLabel, alt)
         if d.get("wikidata"):
             a(s, CGT.wikidata, WD[d["wikidata"]])
         return
