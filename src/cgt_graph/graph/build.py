@@ -23,7 +23,8 @@ from cgt_graph.curation.checks import Index, check
 from cgt_graph.curation.load import DataError, Problem, load_records
 from cgt_graph.publish.partner_import import stored_nquads
 from cgt_graph.graph.derive import derive, derived_nquads
-from cgt_graph.graph.emit import ONTOLOGY_GRAPH, Location, record_locations, record_nquads
+from cgt_graph.graph.emit import ONTOLOGY_GRAPH, Location, record_field_lines, record_locations, record_nquads
+from cgt_graph.graph.rules import violations
 from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
 
 Progress = Callable[[str], None]
@@ -87,6 +88,7 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     t1 = time.perf_counter()
     idx = Index(records)
     locations = record_locations(records)
+    field_lines = record_field_lines(records)
     parts: list[str] = []
     for _file, lines in record_nquads(records, idx):
         parts.extend(lines)
@@ -101,6 +103,11 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     counts = derive(store)
     nquads += derived_nquads(store)
     timings["derive"] = time.perf_counter() - t2
+    t_rules = time.perf_counter()
+    problems = violations(store, locations, field_lines)  # the cross-record rules (queries/checks)
+    timings["rules"] = time.perf_counter() - t_rules
+    if problems:
+        raise DataError(_relocate(problems, data_dir))
     progress(f"derived {sum(counts.values())} triples ({', '.join(f'{k} {v}' for k, v in counts.items())})")
     used = None
     if shacl:

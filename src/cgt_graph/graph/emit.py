@@ -189,6 +189,11 @@ def record_locations(records: list[Record]) -> dict[str, Location]:
     return {str(iri(rec.kind, record_key(rec))): (rec.file, rec.line, record_key(rec)) for rec in records}
 
 
+def record_field_lines(records: list[Record]) -> dict[str, dict[str, int]]:
+    """Record IRI -> the line of each of its YAML keys (for the rules' messages)."""
+    return {str(iri(rec.kind, record_key(rec))): dict(rec.data.key_lines) for rec in records}
+
+
 def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kind, kept flat
     d: Node = rec.data
     key = record_key(rec)
