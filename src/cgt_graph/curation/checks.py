@@ -105,11 +105,19 @@ class _Checker:
 
     def __init__(self, m: Model, idx: Index, today: dt.date):
         self.m, self.idx, self.today = m, idx, today
+        self._keys: dict[str, tuple[tuple[Field, ...], frozenset[str]]] = {}
+        self._types: dict[str, tuple[Any, Any]] = {}  # type name -> (Type, its compiled pattern)
+
+    def _class_keys(self, cls: Class) -> tuple[tuple[Field, ...], frozenset[str]]:
+        got = self._keys.get(cls.name)
+        if got is None:
+            keys = tuple(cls.keys)
+            got = self._keys[cls.name] = (keys, frozenset(f.name for f in keys))
+        return got
 
     def fields(self, rec: Record, data: Node, cls: Class, prefix: str) -> list[Problem]:
         out: list[Problem] = []
-        keys = cls.keys
-        allowed = {f.name for f in keys}
+        keys, allowed = self._class_keys(cls)
         for key in data:
             if key not in allowed:
                 what = "identifier" if cls.name.endswith("Identifiers") else "field"
@@ -171,7 +179,13 @@ class _Checker:
         return self.scalar(f, value, name, bad)
 
     def scalar(self, f: Field, value: Any, name: str, bad: Any) -> list[Problem]:
-        t = self.m.types.get(f.range)
+        typed = self._types.get(f.range)
+        if typed is None:
+            t0 = self.m.types.get(f.range)
+            typed = self._types[f.range] = (t0, compiled_pattern(t0.pattern) if t0 and t0.pattern else None)
+        t, type_pattern = typed
+        if f.range == "text" and not f.pattern and type(value) is str:  # the common case: non-empty text
+            return [] if value.strip() else bad("type", f"{name} must be {t.description if t else 'text'}, got {_short(value)}")
         base = t.base if t else f.range
         if base in ("decimal", "float"):
             if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -188,7 +202,7 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, (str, int)) or (isinstance(value, int) and (t is None or t.check != "date")):
             return bad("type", f"{name} must be text, got {_short(value)}")
         text = str(value)
-        if t and t.pattern and not compiled_pattern(t.pattern).search(text):
+        if type_pattern is not None and not type_pattern.search(text):
             return bad(TYPE_RULES.get(f.range, "type"), f"{name} must be {t.description}, got {_short(value)}")
         if f.pattern and not compiled_pattern(f.pattern).search(text):
             return bad("type", f"{name} must be {f.annotations.get('pattern_says') or 'text matching ' + f.pattern}, got {_short(value)}")
