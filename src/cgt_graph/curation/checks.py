@@ -203,7 +203,7 @@ class _Checker:
             return bad("type", f"{name} must be text, got {_short(value)}")
         text = str(value)
         if type_pattern is not None and not type_pattern.search(text):
-            return bad(TYPE_RULES.get(f.range, "type"), f"{name} must be {t.description}, got {_short(value)}")
+            return bad(TYPE_RULES.get(f.range, "type"), f"{name} must be {t.description if t else f.range}, got {_short(value)}")
         if f.pattern and not compiled_pattern(f.pattern).search(text):
             return bad("type", f"{name} must be {f.annotations.get('pattern_says') or 'text matching ' + f.pattern}, got {_short(value)}")
         if t and t.check == "date":
