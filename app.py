@@ -1,5 +1,5 @@
 """cgt-graph explorer (Streamlit): search products, open one to see its authorisations and
-every fact's source, compare jurisdictions, read pathways and classes, browse the graph,
+every fact's source, compare jurisdictions, read pathways and classes, see review times, browse the graph,
 write SPARQL, download.
 
 Thin: the pages live in cgt_graph/explorer/pages/, their data come from the library (named queries).
@@ -18,7 +18,7 @@ st.set_page_config(page_title="cgt-graph explorer", layout="wide")
 
 # page -> module in cgt_graph.explorer.pages, imported when first shown (the first paint needs only Search)
 MODULES = {"Search": "search", "Product": "product", "Compare jurisdictions": "compare",
-           "Pathways and classes": "pathways", "Network": "network", "Graph": "graph", "SPARQL": "sparql",
+           "Pathways and classes": "pathways", "Review times": "reviews", "Network": "network", "Graph": "graph", "SPARQL": "sparql",
            "Downloads": "downloads", "What changed": "changes"}
 
 common.store()  # open (or build) once, before the first page needs it

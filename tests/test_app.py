@@ -49,7 +49,9 @@ COLUMNS = {"results": {"product", "pathways", "class", "holder", "brand"}, "deci
            "facts": {"fact", "record", "url", "quote"}, "claims": {"claim", "in_graph"}, "crosswalk": {"product", "European Union"},
            "pathway_products": {"product", "date", "status"},
            "follow": {"first_jurisdiction", "jurisdiction", "median_days"}, "network_lags": {"median_days"},
-           "compare_lags": {"median_days", "imprecise"}, "sparql_result": {"jurisdiction", "authorisations"}}
+           "compare_lags": {"median_days", "imprecise"},
+           "history": {"kind", "event", "source", "sources"}, "review_summary": {"group", "n", "n_day_precision"},
+           "review_pairs": {"start", "dates_known_to"}, "timing_claims": {"statement", "verdict", "graph_n"}, "sparql_result": {"jurisdiction", "authorisations"}}
 
 
 def _frame(at: AppTest, key: str):
@@ -153,6 +155,83 @@ def test_open_a_product_shows_its_decisions_and_every_fact_with_its_source(app):
     assert set(eu["evidence"]) == {"official"} and set(eu["confidence"]) == {"high"}
     assert {"product", "authorisation", "designation"} <= set(facts["fact"])
     assert all(facts["url"].str.startswith("https://")) and all(facts["quote"].str.len() > 0)
+
+
+def test_the_product_timeline_shows_milestones_indications_and_outcomes_each_with_its_source(app):
+    app.query_params["page"] = "Product"
+    app.query_params["product"] = "testcabtagene-autoleucel"
+    app.run()
+    assert not app.exception, app.exception
+    timeline = _frame(app, "history")
+    rows = {(r["date"], r["jurisdiction"], r["kind"], r["event"]): r for _, r in timeline.iterrows()}
+    committee = rows[("2018-01-20", "United States", "milestone", "advisory committee")]
+    assert committee["detail"] == "10 to 0 in favour"
+    assert committee["source"] == "https://example.org/us/approved-products"
+    validation = rows[("2018-07-26", "European Union", "milestone", "validation")]
+    assert validation["source"] == "https://example.org/eu/register"
+    second_line = rows[("2019-04-01", "United States", "milestone", "submission")]  # a supplement's milestone
+    assert "refractory to or relapsed within 12 months" in second_line["detail"]
+    assert ("2020-01-10", "United States", "indication", "indication: line of therapy") in rows
+    assert ("2019-06 (month only)", "European Union", "decision", "authorised") in rows  # the date as known
+    assert list(timeline["date"]) == sorted(timeline["date"], key=lambda d: explore.sort_key(d.split(" ")[0]))
+    app.query_params["product"] = "demogene-parvovec"  # a refusal is on its product's timeline
+    app.run()
+    crl = _frame(app, "history")
+    crl = crl[crl["kind"] == "negative outcome"]
+    assert list(crl["event"]) == ["complete response letter"] and list(crl["date"]) == ["2019-02-01"]
+    assert list(crl["source"]) == ["https://example.org/us/approved-products"]
+    app.query_params["product"] = "examplecabtagene-autoleucel"  # a status event, with its source
+    app.run()
+    events = _frame(app, "history")
+    withdrawn = events[events["kind"] == "status event"]
+    assert list(withdrawn["event"]) == ["withdrawn"] and list(withdrawn["date"]) == ["2022-01 (month only)"]
+    assert list(withdrawn["source"]) == ["https://example.org/cn/news"]
+
+
+def test_review_times_page_shows_each_group_with_its_n_and_the_claims_beside(fixture_store, monkeypatch):
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(fixture_store))
+    _fresh_caches()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "Review times"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="page").value == "Review times"
+    summary = _frame(at, "review_summary")
+    # first authorisations: the fixture's two US reviews (181 and 214 days) and one EU review (month-only decision)
+    us, eu = "FFDA, United States: submission to decision", \
+        "Fixture European Commission, European Union: validation to decision"
+    assert dict(zip(summary["group"], summary["n"])) == {us: 2, eu: 1}
+    assert dict(zip(summary["group"], summary["median_days"])) == {us: 197.5, eu: 310}
+    assert dict(zip(summary["group"], summary["n_day_precision"])) == {us: 2, eu: 0}
+    chart = at.get("vega_lite_chart")
+    assert len(chart) == 1 and f"{us} (n=2)" in chart[0].proto.spec  # n beside each group on the plot
+    assert at.query_params["by"] == "agency" and at.query_params["procedure"] == "initial"
+    at.radio(key="review_by").set_value("pathway").run()
+    summary = _frame(at, "review_summary")
+    assert dict(zip(summary["group"], summary["n"])) == {
+        f"{us} · (no pathway recorded)": 1, f"{us} · Fixture priority review": 1,
+        f"{eu} · Fixture conditional marketing authorisation": 1}
+    assert at.query_params["by"] == "pathway"
+    at.radio(key="review_procedure").set_value("indication").run()
+    assert dict(zip(*[_frame(at, "review_summary")[c] for c in ("group", "n")])) == {
+        f"{us} · Fixture priority review": 1}
+    claims = _frame(at, "timing_claims")
+    verdicts = dict(zip(claims["claim"], claims["verdict"]))
+    assert verdicts["fx-claim-trial-review-days"].startswith("cannot support")
+    assert verdicts["fx-claim-mean-approval-time-2018"].startswith("too few procedures to test (n=1)")
+    assert "First approvals took 7.5 months on average in 2018." in set(claims["statement"])
+    assert "no clock-stops" in _texts(at)
+
+
+def test_an_address_reopens_the_review_times_grouping(fixture_store, monkeypatch):
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(fixture_store))
+    _fresh_caches()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"page": "Review times", "by": "pathway", "procedure": "all"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.radio(key="review_by").value == "pathway" and at.radio(key="review_procedure").value == "all"
+    assert sum(_frame(at, "review_summary")["n"]) == 4  # three first authorisations + one extension, by pathway
 
 
 def test_a_link_opens_a_product_page_and_the_address_names_it(fixture_store, monkeypatch):

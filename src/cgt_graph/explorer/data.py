@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 
 from pyoxigraph import Store
 
+from cgt_graph.analysis import history
 from cgt_graph.sparql.library import run_named
 
 Row = dict[str, str]
@@ -493,6 +494,115 @@ def product_history(store: Store, product_id: str) -> list[Row]:
     """Authorisations, designations and status events in date order (dates as the source gives them)."""
     rows = run_named(store, "product-history", {"product": product_id}).dicts()
     return [{k: v or "" for k, v in r.items()} for r in rows]
+
+
+#: the kinds of entry on a product's timeline, in the order the legend lists them
+TIMELINE_KINDS = ("decision", "designation", "milestone", "indication", "negative outcome", "status event")
+
+
+def _pretty(code: str) -> str:
+    return (code or "").replace("-", " ")
+
+
+def product_timeline(store: Store, product_id: str) -> list[Row]:
+    """The product's whole regulatory history, one row per dated record with its source URLs:
+    decisions and designations (`product-history`), procedure milestones (`milestones-table`),
+    indication decisions (`indications-table`), negative outcomes (`outcomes-table`) and status
+    events (`events-table`), in date order by what is known. Dates as precise as the source."""
+    rows: list[Row] = []
+
+    def add(date: str | None, jurisdiction: str | None, kind: str, event: str, detail: str,
+            sources: str | None) -> None:
+        rows.append({"date": date or "", "jurisdiction": jurisdiction or "", "kind": kind, "event": event,
+                     "detail": detail, "sources": sources or ""})
+
+    for r in product_history(store, product_id):
+        if r["event"] in ("authorised", "designated"):
+            add(r["date"], r["jurisdiction"], "decision" if r["event"] == "authorised" else "designation",
+                r["event"], r["detail"], r["sources"])
+    indications = [r for r in run_named(store, "indications-table").dicts() if r["product_id"] == product_id]
+    text = {str(r["indication_id"]): str(r["indication"] or "") for r in indications}
+    for r in indications:
+        line = f" (line of therapy {r['line_of_therapy']})" if r.get("line_of_therapy") else ""
+        add(r["decision_date"], r["jurisdiction"], "indication", f"indication: {_pretty(str(r['change']))}",
+            f"{r['indication']}{line}", r["sources"])
+    for r in run_named(store, "milestones-table").dicts():
+        if r["product_id"] != product_id:
+            continue
+        about = text.get(str(r.get("indication_id") or ""), "")
+        detail = "; ".join(x for x in (str(r.get("detail") or ""),
+                                        f"for the indication: {about}" if about else "") if x)
+        add(r["date"], r["jurisdiction"], "milestone", _pretty(str(r["milestone"])), detail, r["sources"])
+    for r in run_named(store, "outcomes-table").dicts():
+        if r["product_id"] != product_id:
+            continue
+        reason = f": {r['reason']}" if r.get("reason") else ""
+        add(r["date"], r["jurisdiction"], "negative outcome", _pretty(str(r["outcome"])),
+            f"{r['name']} ({r['agency']}){reason}", r["sources"])
+    for r in run_named(store, "events-table").dicts():
+        if r["product_id"] == product_id:
+            add(r["date"], r["jurisdiction"], "status event", _pretty(str(r["event"])), str(r.get("detail") or ""),
+                r["sources"])
+    rows.sort(key=lambda r: (sort_key(r["date"]), r["jurisdiction"], TIMELINE_KINDS.index(r["kind"])))
+    return rows
+
+
+# ----------------------------------------------------------------------------- review times (history, #14)
+
+REVIEW_BY = {"agency": "Agency", "pathway": "Pathway of the decision"}
+REVIEW_PROCEDURES = {"initial": "First authorisations", "indication": "Indication extensions and changes",
+                     "all": "Both"}
+
+
+def review_procedures(store: Store) -> list[Row]:
+    """Each review the graph can time (analysis.history.review_pairs), with names for people."""
+    n = names(store)
+    hits = {h.product_id: h.label for h in products(store)}
+    out = []
+    for p in history.review_pairs(store):
+        pathways = [c for c in str(p["pathways"]).split(";") if c]
+        out.append({"product": hits.get(str(p["product_id"]), str(p["product_id"])),
+                    "procedure": "first authorisation" if p["procedure"] == "initial" else "indication change",
+                    "procedure_kind": str(p["procedure"]),
+                    "jurisdiction": jurisdiction_label(n, str(p["jurisdiction"])), "agency": str(p["agency"]),
+                    "start": _pretty(str(p["start"])), "start_date": shown_date(str(p["start_date"])),
+                    "decision_date": shown_date(str(p["decision_date"])), "days": str(p["days"]),
+                    "dates_known_to": "day" if p["day_precision"] else (
+                        "month" if p["usable"] else "year (not counted)"),
+                    "usable": "yes" if p["usable"] else "",
+                    "pathways": "; ".join(n.pathway.get(c, c) for c in pathways),
+                    "pathway_list": ";".join(n.pathway.get(c, c) for c in pathways) or "(no pathway recorded)"})
+    return out
+
+
+def review_groups(procedures: list[Row], by: str, procedure: str) -> tuple[list[Row], list[dict[str, Any]]]:
+    """The timed reviews in scope, one row per (review, group), and n/median/quartiles per group.
+
+    A group is the agency with its jurisdiction and start milestone (`by="agency"`), or that and one
+    pathway of the decision (`by="pathway"`: a review under two pathways counts in both). Reviews whose
+    dates are known only to the year are left out (the error would be up to a year)."""
+    points: list[Row] = []
+    for p in procedures:
+        if not p["usable"] or (procedure != "all" and p["procedure_kind"] != procedure):
+            continue
+        base = f"{p['agency']}, {p['jurisdiction']}: {p['start']} to decision"
+        labels = [base] if by == "agency" else [f"{base} · {w}" for w in p["pathway_list"].split(";")]
+        points += [{**p, "group": g} for g in labels]
+    groups: dict[str, list[tuple[int, bool]]] = {}
+    for pt in points:
+        groups.setdefault(pt["group"], []).append((int(pt["days"]), pt["dates_known_to"] == "day"))
+    summary = [history.summarise(g, v).row("group") for g, v in sorted(groups.items())]
+    for s in summary:
+        s["shown"] = f"{s['group']} (n={s['n']})"
+    shown = {s["group"]: s["shown"] for s in summary}
+    return [{**pt, "shown": shown[pt["group"]]} for pt in points], summary
+
+
+def timing_claims(store: Store) -> list[dict[str, Any]]:
+    """The seed articles' timing claims beside the graph's own figure and a verdict
+    (analysis.history.timing_claims), with each claim's statement."""
+    statements = {str(r["claim"]): str(r["statement"] or "") for r in run_named(store, "timing-claims").dicts()}
+    return [{"statement": statements.get(str(c["claim"]), ""), **c} for c in history.timing_claims(store)]
 
 
 def first_day(date: str) -> dt.date | None:

@@ -16,8 +16,8 @@ from cgt_graph.publish import selection as selection_export
 from cgt_graph.sparql.library import run_named
 from cgt_graph.publish import turtle as turtle_export
 
-PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Network", "Graph", "SPARQL", "Downloads",
-         "What changed"]
+PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Review times", "Network", "Graph",
+         "SPARQL", "Downloads", "What changed"]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
 
 
@@ -155,6 +155,9 @@ def from_url() -> None:
         st.session_state[f"facet_{f}"] = values
     if now.get("pathway"):
         st.session_state["pathway_pick"] = now["pathway"][0]
+    if page == "Review times":  # unknown values fall back to the defaults on the page
+        st.session_state["review_by"] = (now.get("by") or ["agency"])[0]
+        st.session_state["review_procedure"] = (now.get("procedure") or ["initial"])[0]
 
 
 def to_url(page: str) -> None:
@@ -172,6 +175,9 @@ def to_url(page: str) -> None:
                 params[f] = list(values)
     if page == "Pathways and classes" and st.session_state.get("pathway_pick"):
         params["pathway"] = [st.session_state["pathway_pick"]]
+    if page == "Review times":
+        params["by"] = [st.session_state.get("review_by") or "agency"]
+        params["procedure"] = [st.session_state.get("review_procedure") or "initial"]
     if _url_now() != params:
         st.query_params.from_dict(params)
     st.session_state["_url"] = params

@@ -19,6 +19,28 @@ FACT_HELP = {"fact": "What the source supports: the product itself, an authorisa
              "record": "The record in the data files (its id)."}
 
 
+HISTORY_COLUMNS = {
+    "date": st.column_config.TextColumn("Date", pinned=True, help="As precise as the source: a day, or “month only” "
+                                        "/ “year only” when the source gives no more."),
+    "jurisdiction": st.column_config.TextColumn("Jurisdiction"),
+    "kind": st.column_config.TextColumn("Entry", help="decision: a marketing authorisation; designation: e.g. "
+                                        "orphan, PRIME, RMAT; milestone: a step of the procedure (submission, "
+                                        "validation, advisory committee, opinion...); indication: a dated decision "
+                                        "on the indication (initial, extension, line of therapy, restriction, "
+                                        "removal); negative outcome: a refusal, negative opinion, complete response "
+                                        "letter or withdrawn application; status event: what happened after "
+                                        "approval (conversion, renewal, withdrawal...)."),
+    "event": st.column_config.TextColumn("What"),
+    "detail": st.column_config.TextColumn("Detail", width="large", help="The brand and deciding body, the "
+                                          "indication, a committee's vote or a reason, as the source gives it."),
+    "source": st.column_config.LinkColumn("Source", display_text=r"https?://(?:www\.)?([^/]+)",
+                                          help="The first source the record cites."),
+    "more": st.column_config.NumberColumn("More sources", help="Further sources of the same record (all are "
+                                          "listed in “All sources”)."),
+    "sources": st.column_config.TextColumn("All sources", help="Every source URL of the record, “;” between them."),
+}
+
+
 @st.cache_data(show_spinner=False)
 def identifiers() -> dict[str, list[str]]:
     return explore.authorisation_identifiers(common.store())
@@ -87,8 +109,10 @@ def render() -> None:
         st.caption("Status as of the cited source; “Verified”: the day a curator last checked the record against "
                    "its sources (not recorded yet on most records).")
 
-    history = common.cached("product_history", pid)
+    history = common.cached("product_timeline", pid)
     st.markdown("#### Timeline")
+    st.caption("Decisions, designations, procedure milestones (submission, validation, advisory committee, "
+               "opinion...), indication decisions, negative outcomes and status events, each from its source.")
     dated = []
     for r in history:
         sp = explore.span(r["date"])
@@ -98,24 +122,29 @@ def render() -> None:
                           "known to": explore.precision(r["date"])})
     if dated:
         df = common.frame(dated)
+        kinds = [k for k in explore.TIMELINE_KINDS if any(d["kind"] == k for d in dated)]
         enc = dict(y=alt.Y("jurisdiction:N", title=None, sort=sorted({d["jurisdiction"] for d in dated})),
-                   color=alt.Color("event:N", title="event", scale=alt.Scale(scheme="set1"),
+                   color=alt.Color("kind:N", title="entry", scale=alt.Scale(scheme="set1"), sort=kinds,
                                    legend=alt.Legend(orient="bottom")),
-                   tooltip=["date", "known to", "jurisdiction", "event", "detail"])
+                   tooltip=["date", "known to", "jurisdiction", "kind", "event", "detail", "sources"])
         exact = alt.Chart(df[df["known to"] == "day"]).mark_point(filled=True, size=110).encode(
             x=alt.X("start:T", title="date (a bar: the month or year the source gives; a dot: the day)"),
-            shape=alt.Shape("event:N", legend=None), **enc)
+            shape=alt.Shape("kind:N", legend=None, sort=kinds), **enc)
         spans = alt.Chart(df[df["known to"] != "day"]).mark_bar(height=10, opacity=0.55).encode(
             x="start:T", x2="end:T", **enc)
         st.altair_chart((spans + exact).properties(height=max(120, 40 * len({d["jurisdiction"] for d in dated}))),
                         width="stretch")
     undated = [r for r in history if not r["date"]]
     if undated:
-        st.caption(f"{len(undated)} undated event(s) (e.g. a designation whose date no source gives) are listed "
-                   "in the history below but not on the timeline.")
-    with st.expander("Full history (authorisations, designations, status events)", expanded=False):
-        st.dataframe(common.frame([{**r, "jurisdiction": explore.jurisdiction_label(names, r["jurisdiction"])}
-                                   for r in history]), hide_index=True, width="stretch", key="history")
+        st.caption(f"{len(undated)} undated entry(ies) (e.g. a designation whose date no source gives) are listed "
+                   "below but not on the timeline.")
+    st.dataframe(common.frame([{**r, "date": explore.shown_date(r["date"]),
+                                "jurisdiction": explore.jurisdiction_label(names, r["jurisdiction"]),
+                                "source": r["sources"].split(";")[0],
+                                "more": max(0, len([u for u in r["sources"].split(";") if u]) - 1)}
+                               for r in history],
+                              ["date", "jurisdiction", "kind", "event", "detail", "source", "more", "sources"]),
+                 hide_index=True, width="stretch", key="history", column_config=HISTORY_COLUMNS)
 
     st.markdown("#### Sources: every fact and where it comes from")
     shown = [{**f, "jurisdiction": explore.jurisdiction_label(names, f["jurisdiction"])} for f in facts]
