@@ -516,33 +516,30 @@ def product_timeline(store: Store, product_id: str) -> list[Row]:
         rows.append({"date": date or "", "jurisdiction": jurisdiction or "", "kind": kind, "event": event,
                      "detail": detail, "sources": sources or ""})
 
+    def table(name: str) -> list[Row]:  # the export table's rows of this product, '' for a missing value
+        return [{k: v or "" for k, v in r.items()} for r in run_named(store, name).dicts()
+                if r["product_id"] == product_id]
+
     for r in product_history(store, product_id):
         if r["event"] in ("authorised", "designated"):
             add(r["date"], r["jurisdiction"], "decision" if r["event"] == "authorised" else "designation",
                 r["event"], r["detail"], r["sources"])
-    indications = [r for r in run_named(store, "indications-table").dicts() if r["product_id"] == product_id]
-    text = {str(r["indication_id"]): str(r["indication"] or "") for r in indications}
+    indications = table("indications-table")
+    text = {r["indication_id"]: r["indication"] for r in indications}
     for r in indications:
-        line = f" (line of therapy {r['line_of_therapy']})" if r.get("line_of_therapy") else ""
-        add(r["decision_date"], r["jurisdiction"], "indication", f"indication: {_pretty(str(r['change']))}",
+        line = f" (line of therapy {r['line_of_therapy']})" if r["line_of_therapy"] else ""
+        add(r["decision_date"], r["jurisdiction"], "indication", f"indication: {_pretty(r['change'])}",
             f"{r['indication']}{line}", r["sources"])
-    for r in run_named(store, "milestones-table").dicts():
-        if r["product_id"] != product_id:
-            continue
-        about = text.get(str(r.get("indication_id") or ""), "")
-        detail = "; ".join(x for x in (str(r.get("detail") or ""),
-                                        f"for the indication: {about}" if about else "") if x)
-        add(r["date"], r["jurisdiction"], "milestone", _pretty(str(r["milestone"])), detail, r["sources"])
-    for r in run_named(store, "outcomes-table").dicts():
-        if r["product_id"] != product_id:
-            continue
-        reason = f": {r['reason']}" if r.get("reason") else ""
-        add(r["date"], r["jurisdiction"], "negative outcome", _pretty(str(r["outcome"])),
+    for r in table("milestones-table"):
+        about = text.get(r["indication_id"], "")
+        detail = "; ".join(x for x in (r["detail"], f"for the indication: {about}" if about else "") if x)
+        add(r["date"], r["jurisdiction"], "milestone", _pretty(r["milestone"]), detail, r["sources"])
+    for r in table("outcomes-table"):
+        reason = f": {r['reason']}" if r["reason"] else ""
+        add(r["date"], r["jurisdiction"], "negative outcome", _pretty(r["outcome"]),
             f"{r['name']} ({r['agency']}){reason}", r["sources"])
-    for r in run_named(store, "events-table").dicts():
-        if r["product_id"] == product_id:
-            add(r["date"], r["jurisdiction"], "status event", _pretty(str(r["event"])), str(r.get("detail") or ""),
-                r["sources"])
+    for r in table("events-table"):
+        add(r["date"], r["jurisdiction"], "status event", _pretty(r["event"]), r["detail"], r["sources"])
     rows.sort(key=lambda r: (sort_key(r["date"]), r["jurisdiction"], TIMELINE_KINDS.index(r["kind"])))
     return rows
 
