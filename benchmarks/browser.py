@@ -341,13 +341,15 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         page.screenshot(path=str(shots / "graph-all-types.png"))
 
     for name, slug in [("Compare jurisdictions", "compare"), ("Pathways and classes", "pathways"),
-                       ("Network", "network"), ("Downloads", "downloads"), ("What changed", "changes")]:
+                       ("Review times", "review-times"), ("Network", "network"), ("Downloads", "downloads"), ("What changed", "changes")]:
         start = time.perf_counter()
         click_page(page, name)
         page.get_by_role("heading", name=name, exact=True).wait_for()
         wait_idle(page)
         t[f"open_{slug}"] = time.perf_counter() - start
         page.wait_for_timeout(500)  # charts draw after the run ends
+        if slug == "review-times":  # the groups with their n, as the plot's axis reads them
+            box.seen["review_groups"] = page.locator('[data-testid="stVegaLiteChart"] svg').first.inner_text()
         tall(page, shots / f"{slug}.png")
 
     # back to Search: the last search is still there; then a place and a Chinese brand

@@ -198,8 +198,7 @@ def test_review_times_page_shows_each_group_with_its_n_and_the_claims_beside(fix
     assert at.sidebar.radio(key="page").value == "Review times"
     summary = _frame(at, "review_summary")
     # first authorisations: the fixture's two US reviews (181 and 214 days) and one EU review (month-only decision)
-    us, eu = "FFDA, United States: submission to decision", \
-        "Fixture European Commission, European Union: validation to decision"
+    us, eu = "FFDA, United States, from submission", "Fixture European Commission, European Union, from validation"
     assert dict(zip(summary["group"], summary["n"])) == {us: 2, eu: 1}
     assert dict(zip(summary["group"], summary["median_days"])) == {us: 197.5, eu: 310}
     assert dict(zip(summary["group"], summary["n_day_precision"])) == {us: 2, eu: 0}

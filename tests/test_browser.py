@@ -69,8 +69,9 @@ def test_a_user_walks_through_the_explorer_offline(real_store, real_oxi, tmp_pat
     assert box.seen["graph_neighbourhood_nodes"] > 5
     assert box.seen["graph_whole_nodes"] == timings["graph_whole_nodes"] > 100
     assert box.seen["graph_all_types_drawn"] == timings["graph_all_types_nodes"] > 1000  # sources too
+    assert "FDA, United States, from submission (n=" in box.seen["review_groups"]  # n beside each group
     for name in ["search", "search-car-t", "search-car-t-china-eu", "search-china", "search-chinese-brand", "product-kymriah", "sparql", "graph-neighbourhood", "graph-whole", "compare", "changes",
-                 "pathways", "network", "downloads"]:
+                 "pathways", "review-times", "network", "downloads"]:
         assert (shots / f"{name}.png").stat().st_size > 10_000, name
 
 

@@ -582,7 +582,7 @@ def review_groups(procedures: list[Row], by: str, procedure: str) -> tuple[list[
     for p in procedures:
         if not p["usable"] or (procedure != "all" and p["procedure_kind"] != procedure):
             continue
-        base = f"{p['agency']}, {p['jurisdiction']}: {p['start']} to decision"
+        base = f"{p['agency']}, {p['jurisdiction']}, from {p['start']}"
         labels = [base] if by == "agency" else [f"{base} · {w}" for w in p["pathway_list"].split(";")]
         points += [{**p, "group": g} for g in labels]
     groups: dict[str, list[tuple[int, bool]]] = {}

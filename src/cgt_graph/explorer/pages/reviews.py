@@ -39,21 +39,21 @@ REVIEW_COLUMNS = {
                                           "from the first day of its month or year when the day is unknown."),
     "dates_known_to": st.column_config.TextColumn("Dates known to", help="day: both dates to the day; month: one "
                                                   "is known only to the month (up to a month off); year: left out "
-                                                  "of the plots."),
+                                                  "of the plot and the figures."),
     "pathways": st.column_config.TextColumn("Pathways", help="The pathways of that decision (e.g. priority "
                                             "review, conditional marketing authorisation)."),
 }
 SUMMARY_COLUMNS = {
     "group": st.column_config.TextColumn("Group", pinned=True, width="large",
-                                         help="Agency, jurisdiction and the milestone the clock starts at "
-                                              "(and the pathway, when grouped by pathway)."),
+                                         help="Agency, jurisdiction and the milestone the clock starts at, to "
+                                              "the decision (and the pathway, when grouped by pathway)."),
     "n": st.column_config.NumberColumn("n", help="Reviews in the group."),
-    "n_day_precision": st.column_config.NumberColumn("Exact to the day", help="Reviews whose two dates are "
-                                                     "both known to the day; the rest may be up to a month off."),
     "median_days": st.column_config.NumberColumn("Median (days)"),
     "q1_days": st.column_config.NumberColumn("Lower quartile (days)", help="Quartiles of the data themselves "
                                              "(inclusive method); with n=1 they equal the one value."),
     "q3_days": st.column_config.NumberColumn("Upper quartile (days)"),
+    "n_day_precision": st.column_config.NumberColumn("Exact to the day", help="Reviews whose two dates are "
+                                                     "both known to the day; the rest may be up to a month off."),
     "median_months": st.column_config.NumberColumn("Median (months)", help="Days / 30.4375."),
     "min_days": st.column_config.NumberColumn("Shortest (days)"),
     "max_days": st.column_config.NumberColumn("Longest (days)"),
@@ -61,20 +61,23 @@ SUMMARY_COLUMNS = {
 CLAIM_COLUMNS = {
     "statement": st.column_config.TextColumn("Claim", pinned=True, width="large",
                                              help="What the seed article says, as curated."),
-    "claimed": st.column_config.TextColumn("Claimed", help="The figure the article gives."),
+    "verdict": st.column_config.TextColumn("What the graph can say", width="large"),
+    "claimed": st.column_config.TextColumn("Claimed", help="The figure the article gives, in its unit."),
+    "graph": st.column_config.TextColumn("Graph: median (quartiles)", help="The graph's own figure for the "
+                                         "scope beside it: median with lower and upper quartile."),
+    "graph_n": st.column_config.NumberColumn("n", help="Reviews in that scope."),
+    "graph_mean": st.column_config.NumberColumn("Graph mean", help="Given only beside a claimed mean, in months."),
     "graph_scope": st.column_config.TextColumn("Graph measures", width="medium",
                                                help="The nearest scope the graph can measure for this claim."),
-    "unit": st.column_config.TextColumn("Unit"),
-    "graph_n": st.column_config.NumberColumn("n", help="Reviews in that scope."),
-    "graph_median": st.column_config.NumberColumn("Graph median"),
-    "graph_q1": st.column_config.NumberColumn("Lower quartile"),
-    "graph_q3": st.column_config.NumberColumn("Upper quartile"),
-    "graph_mean": st.column_config.NumberColumn("Graph mean", help="Given only beside a claimed mean."),
-    "verdict": st.column_config.TextColumn("What the graph can say", width="large"),
     "source": st.column_config.LinkColumn("Source", display_text=r"https?://(?:www\.)?([^/]+)",
                                           help="The article making the claim."),
     "claim": st.column_config.TextColumn("Record", help="The claim's id in the data files."),
 }
+
+
+def _unit(metric: str) -> str:
+    """'trial-application-review-days' -> 'days': the unit a metric's name ends in."""
+    return metric.rsplit("-", 1)[-1] if metric.endswith(("-days", "-months")) else ""
 
 
 def render() -> None:
@@ -100,7 +103,7 @@ def render() -> None:
         df = common.frame(points)
         df["days"] = df["days"].astype(int)
         order = [s["shown"] for s in summary]
-        y = alt.Y("shown:N", title=None, sort=order, axis=alt.Axis(labelLimit=420))
+        y = alt.Y("shown:N", title=None, sort=order, axis=alt.Axis(labelLimit=600))
         box = alt.Chart(df).mark_boxplot(extent="min-max", size=18, opacity=0.35, color="#4c78a8").encode(
             x=alt.X("days:Q", title="calendar days from the start of the review to the decision"), y=y)
         strip = alt.Chart(df).mark_point(filled=True, size=70, opacity=0.9).encode(
@@ -110,11 +113,11 @@ def render() -> None:
                             legend=alt.Legend(orient="bottom")),
             tooltip=["product", "procedure", "jurisdiction", "agency", "start", "start_date", "decision_date",
                      "days", "dates_known_to", "pathways"])
-        st.altair_chart((box + strip).properties(height=max(140, 46 * len(order))), width="stretch")
+        st.altair_chart((box + strip).properties(height=alt.Step(34)), width="stretch")
         st.caption("Each dot is one review; the box spans the quartiles with the median inside, the whiskers the "
                    "shortest and longest. n beside each group counts its reviews.")
         st.dataframe(common.frame(summary, list(SUMMARY_COLUMNS)), hide_index=True, width="stretch",
-                     key="review_summary", column_config=SUMMARY_COLUMNS)
+                     key="review_summary", column_config=SUMMARY_COLUMNS, height=38 + 35 * len(summary))
     if left_out:
         st.caption(f"{len(left_out)} review(s) with a date known only to the year are listed below but left out of "
                    "the plot and the figures.")
@@ -125,10 +128,13 @@ def render() -> None:
     st.subheader("The seed articles' timing claims beside the graph")
     st.caption("Each claim with the graph's own figure for the nearest scope it can measure, and what that "
                "comparison can and cannot show (the claims mechanism, `cgt-graph analyse claims`).")
-    claims = [{**c, "claimed": str(c["claimed"]), "source": str(c["sources"] or "").split(";")[0]}
+    claims = [{**c, "claimed": f"{c['claimed']} {c['unit'] or _unit(str(c['metric']))}".strip(),
+               "graph": "" if c["graph_median"] is None else
+               f"{c['graph_median']} ({c['graph_q1']} to {c['graph_q3']}) {c['unit']}",
+               "source": str(c["sources"] or "").split(";")[0]}
               for c in common.cached("timing_claims")]
     if claims:
         st.dataframe(common.frame(claims, list(CLAIM_COLUMNS)), hide_index=True, width="stretch",
-                     key="timing_claims", column_config=CLAIM_COLUMNS)
+                     key="timing_claims", column_config=CLAIM_COLUMNS, row_height=70)
     else:
         st.info("No timing claim is recorded in the data.")
