@@ -349,7 +349,7 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         t[f"open_{slug}"] = time.perf_counter() - start
         page.wait_for_timeout(500)  # charts draw after the run ends
         if slug == "review-times":  # the groups with their n, as the plot's axis reads them
-            box.seen["review_groups"] = page.locator('[data-testid="stVegaLiteChart"] svg').first.inner_text()
+            box.seen["review_groups"] = page.locator('[data-testid="stVegaLiteChart"] svg').first.text_content()
         tall(page, shots / f"{slug}.png")
 
     # back to Search: the last search is still there; then a place and a Chinese brand
