@@ -23,7 +23,8 @@ from cgt_graph.curation.checks import Index, check
 from cgt_graph.curation.load import DataError, Problem, load_records
 from cgt_graph.publish.partner_import import stored_nquads
 from cgt_graph.graph.derive import derive, derived_nquads
-from cgt_graph.graph.emit import ONTOLOGY_GRAPH, Location, record_field_lines, record_locations, record_nquads
+from cgt_graph.graph.emit import Location, record_field_lines, record_locations, record_nquads
+from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
 from cgt_graph.graph.rules import violations
 from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
 
