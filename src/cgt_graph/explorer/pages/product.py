@@ -4,6 +4,8 @@ history, every fact with its source, and the product's neighbourhood as a graph.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import streamlit as st
 
@@ -118,7 +120,7 @@ def render() -> None:
         sp = explore.span(r["date"])
         if sp:
             dated.append({**r, "jurisdiction": explore.jurisdiction_label(names, r["jurisdiction"]),
-                          "start": str(sp[0]), "end": str(sp[1] + explore.dt.timedelta(days=1)),
+                          "start": str(sp[0]), "end": str(sp[1] + dt.timedelta(days=1)),
                           "known to": explore.precision(r["date"])})
     if dated:
         df = common.frame(dated)
