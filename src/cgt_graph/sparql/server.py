@@ -12,7 +12,7 @@
   texts too large 413, a POST without a usable Content-Type or with a charset other than UTF-8
   415, too many slow queries from one client 429. 5xx are server-side: a worker lost (500),
   busy or past the deadline (503).
-* Every query is screened (`guard.py`) and run in the sandbox (`sandbox.py`): worker processes
+* Every query is screened (`guard.py`) and run in the sandbox (`sandbox/`): worker processes
   with no network, a memory limit and a deadline, a fast and a slow lane.
 * HTTP limits (uvicorn): request head size (h11's incomplete-event limit), body size, time to
   send the request head and body (`request_timeout_s`; a connection that sends nothing, or

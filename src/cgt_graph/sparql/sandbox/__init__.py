@@ -4,7 +4,7 @@ deadline, in two lanes so that slow queries cannot starve fast ones.
 Used by the endpoint (`server.py`) and the explorer's SPARQL page (`usersparql.py`).
 
 Workers
-  Each worker is a fresh interpreter (`python -c "...sandbox import worker_main..."`), not a
+  Each worker is a fresh interpreter (`python -c "...sandbox.worker import worker_main..."`), not a
   multiprocessing child, so nothing of the parent's `__main__` (Streamlit's app, a test runner)
   is re-run in it. It talks to the pool over one end of a socket pair (a multiprocessing
   Connection). First it removes its own ability to reach the network (`nonet.deny_network`,
