@@ -21,9 +21,9 @@ from cgt_graph import paths
 from cgt_graph.graph import store as st
 from cgt_graph.curation.checks import Index, check
 from cgt_graph.curation.load import DataError, Problem, load_records
-from cgt_graph.publish.partner_import import stored_nquads
 from cgt_graph.graph.derive import derive, derived_nquads
-from cgt_graph.graph.emit import ONTOLOGY_GRAPH, Location, record_field_lines, record_locations, record_nquads
+from cgt_graph.graph.emit import Location, record_field_lines, record_locations, record_nquads
+from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
 from cgt_graph.graph.rules import violations
 from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
 
@@ -176,7 +176,7 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
         t0 = time.perf_counter()
-        nquads = compiled.nquads + stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
+        nquads = compiled.nquads + st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
         build_dir = st.new_build_dir(store_path)
         progress(f"loading into {build_dir}")
         store = st.bulk_load(build_dir, nquads)

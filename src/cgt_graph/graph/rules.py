@@ -19,7 +19,7 @@ from pyoxigraph import QuerySolutions, Store
 from cgt_graph import paths
 from cgt_graph.curation.load import Problem
 from cgt_graph.graph.emit import Location
-from cgt_graph.sparql import terms
+from cgt_graph.graph import terms
 
 SUFFIX = "-violation.rq"
 

@@ -30,8 +30,8 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 from cgt_graph import paths
 from cgt_graph.errors import CgtError, missing_extra, require_extra
 from cgt_graph.publish import canonical, jsonld, tables
-from cgt_graph.graph.emit import BASE, ONTOLOGY_GRAPH
-from cgt_graph.sparql.terms import RDF_TYPE
+from cgt_graph.graph.vocab import BASE, ONTOLOGY_GRAPH
+from cgt_graph.graph.terms import RDF_TYPE
 
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -10,7 +10,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat
 
 from cgt_graph.errors import CgtError
-from cgt_graph.graph.emit import BASE, GRAPH
+from cgt_graph.graph.vocab import BASE, GRAPH
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_TRIPLES = 2_000_000           # more statements than a 50 MB N-Triples file of short triples holds

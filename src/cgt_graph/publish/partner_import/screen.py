@@ -10,7 +10,7 @@ from typing import Any
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, parse
 
-from cgt_graph.graph.emit import BASE
+from cgt_graph.graph.vocab import BASE
 from cgt_graph.publish.partner_import.common import (ALLOWED_SCHEMES, MAX_LITERAL_CHARS, MAX_TRIPLES, OUR_IDS,
                                                      OUR_TERMS, OWL, RDF_FORMATS, REDEFINING, ImportRefused)
 

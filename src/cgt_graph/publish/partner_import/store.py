@@ -14,7 +14,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 from cgt_graph import paths
 from cgt_graph.curation.checks import SLUG
 from cgt_graph.graph import store as st
-from cgt_graph.graph.emit import ONTOLOGY_GRAPH
+from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
 from cgt_graph.publish.partner_import.common import (_CHECKSUM_LINE, DEFAULT_MAX_BYTES, FORMATS, OUR_IDS,
                                                      PARTNER_GRAPH, PROV, RDF_FORMATS, RDF_TYPE, SPDX, ImportRefused,
                                                      ImportReport, graph_name, imports_dir)

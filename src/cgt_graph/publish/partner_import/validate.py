@@ -9,7 +9,7 @@ from typing import Any
 
 from pyoxigraph import BlankNode, NamedNode, Quad
 
-from cgt_graph.graph.emit import ONTOLOGY_GRAPH
+from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
 from cgt_graph.publish.partner_import.common import (MAX_DETAILS, MAX_VALIDATED_NODES, OUR_TERMS, RDF_TYPE, SKOLEM,
                                                      ImportRefused)
 from cgt_graph.publish.partner_import.screen import _line_of
