@@ -1,4 +1,4 @@
-"""The worker pool that runs user SPARQL (sandbox.py): replacement of dead workers, lanes, limits."""
+"""The worker pool that runs user SPARQL (sparql/sandbox/): replacement of dead workers, lanes, limits."""
 
 from __future__ import annotations
 

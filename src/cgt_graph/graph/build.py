@@ -176,7 +176,7 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
         t0 = time.perf_counter()
-        nquads = compiled.nquads + st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (partner_import.py)
+        nquads = compiled.nquads + st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
         build_dir = st.new_build_dir(store_path)
         progress(f"loading into {build_dir}")
         store = st.bulk_load(build_dir, nquads)

@@ -12,7 +12,7 @@
   texts too large 413, a POST without a usable Content-Type or with a charset other than UTF-8
   415, too many slow queries from one client 429. 5xx are server-side: a worker lost (500),
   busy or past the deadline (503).
-* Every query is screened (`guard.py`) and run in the sandbox (`sandbox.py`): worker processes
+* Every query is screened (`guard.py`) and run in the sandbox (`sandbox/`): worker processes
   with no network, a memory limit and a deadline, a fast and a slow lane.
 * HTTP limits (uvicorn): request head size (h11's incomplete-event limit), body size, time to
   send the request head and body (`request_timeout_s`; a connection that sends nothing, or
@@ -23,141 +23,20 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
 
-from cgt_graph import __version__
 from cgt_graph.sparql.guard import Refusal, check
+from cgt_graph.sparql.httpguards import _CommonHeaders, _protocol_class
+from cgt_graph.sparql.protocol import (ALLOW, SD_CONTENT_TYPE, SD_TYPES, ClientError, HttpLimits, _decode,  # noqa: F401 - re-exported
+                                       _parse_qs, landing_page, service_description)
 from cgt_graph.sparql.sandbox import (CONTENT_TYPE, GRAPH_TYPES, SELECT_TYPES, Job, Limits, Pool,  # noqa: F401 - re-exported
                                       negotiate, run_screened)
 
-ALLOW = "GET, HEAD, POST, OPTIONS"
-UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
-SD_TYPES = {"text/turtle": "turtle", "application/x-turtle": "turtle", "application/rdf+xml": "xml",
-            "application/ld+json": "json-ld", "application/n-triples": "nt", "text/html": "html"}
-SD_CONTENT_TYPE = {"turtle": "text/turtle; charset=utf-8", "xml": "application/rdf+xml",
-                   "json-ld": "application/ld+json", "nt": "application/n-triples"}
-
-
-@dataclass
-class HttpLimits:
-    max_body_bytes: int = 1_000_000
-    max_head_bytes: int = 200_000        # request line + headers: a GET query of MAX_QUERY_CHARS, %-encoded
-    request_timeout_s: float = 10.0      # to send the request head, and again to send the body
-    keep_alive_s: int = 5
-    max_connections: int = 256           # open connections plus requests in progress; beyond: 503
-    threads: int = 64                    # requests waiting on a worker at once
-
-
-class ClientError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
-
-
-# ----------------------------------------------------------------------------- pages
-
-def landing_page() -> bytes:
-    from cgt_graph.sparql.library import bound_text, library
-
-    items = []
-    for q in library().values():
-        text = bound_text(q.name)  # parameters at their defaults
-        href = "/sparql?query=" + quote(text, safe="")
-        items.append(f"<li><a href=\"{html.escape(href)}\">{html.escape(q.title)}</a>"
-                     f"<br><small>{html.escape(q.description)}</small>"
-                     f"<details><summary>SPARQL</summary><pre>{html.escape(text)}</pre></details></li>")
-    return ("<!doctype html><html lang=en><meta charset=utf-8><title>cgt-graph SPARQL endpoint</title>"
-            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}pre{background:#f4f4f4;padding:.5em;overflow:auto}</style>"
-            "<h1>cgt-graph SPARQL endpoint</h1>"
-            "<p>Read-only SPARQL 1.1 Protocol endpoint at <code>/sparql</code> (GET or POST). "
-            "Results: SPARQL JSON, XML, CSV, TSV; graphs: Turtle, N-Triples, JSON-LD, RDF/XML (by <code>Accept</code>). "
-            "The default graph is the union of all data graphs unless <code>default-graph-uri</code>, "
-            "<code>named-graph-uri</code> or FROM say otherwise. SERVICE, updates and very large or deeply nested "
-            "queries are refused; each query has a deadline. The service description: "
-            "<code>curl -H 'Accept: text/turtle' …/sparql</code>.</p><h2>Examples from the query library</h2><ul>"
-            + "".join(items) + f"</ul><p><small>cgt-graph {__version__}</small></p></html>").encode()
-
-
-def service_description(endpoint: str, named_graphs: list[str], fmt: str) -> bytes:
-    """SPARQL 1.1 Service Description of this endpoint, with the library's queries as examples
-    (as `sh:SPARQLExecutable`s with `schema:target` the endpoint, the convention of SIB's examples)."""
-    from rdflib import BNode, Graph, Literal, Namespace, URIRef
-    from rdflib.namespace import RDF, RDFS
-
-    from cgt_graph.sparql.library import bound_text, library
-
-    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
-    formats = Namespace("http://www.w3.org/ns/formats/")
-    sh = Namespace("http://www.w3.org/ns/shacl#")
-    schema = Namespace("https://schema.org/")
-    g = Graph()
-    for prefix, ns in (("sd", sd), ("formats", formats), ("sh", sh), ("schema", schema)):
-        g.bind(prefix, ns)
-    svc = URIRef(endpoint)
-    g.add((svc, RDF.type, sd.Service))
-    g.add((svc, sd.endpoint, svc))
-    g.add((svc, sd.supportedLanguage, sd.SPARQL11Query))
-    for f in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-              "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
-        g.add((svc, sd.resultFormat, formats[f]))
-    g.add((svc, sd.feature, sd.UnionDefaultGraph))
-    ds, dg = BNode("dataset"), BNode("default")
-    g.add((svc, sd.defaultDataset, ds))
-    g.add((ds, RDF.type, sd.Dataset))
-    g.add((ds, sd.defaultGraph, dg))
-    g.add((dg, RDF.type, sd.Graph))
-    g.add((dg, RDFS.comment, Literal("The union of all named graphs (when the request names no dataset).")))
-    for name in named_graphs:
-        ng = BNode()
-        g.add((ds, sd.namedGraph, ng))
-        g.add((ng, RDF.type, sd.NamedGraph))
-        g.add((ng, sd.name, URIRef(name)))
-    for q in library().values():
-        ex = URIRef(f"{endpoint}#example-{q.name}")
-        g.add((ex, RDF.type, sh.SPARQLExecutable))
-        g.add((ex, RDF.type, sh.SPARQLSelectExecutable))
-        g.add((ex, RDFS.label, Literal(q.title, lang="en")))
-        g.add((ex, RDFS.comment, Literal(q.description, lang="en")))
-        g.add((ex, sh.select, Literal(bound_text(q.name))))
-        g.add((ex, schema.target, svc))
-    out = g.serialize(format=fmt, encoding="utf-8")
-    return out if isinstance(out, bytes) else out.encode()
-
 
 # ----------------------------------------------------------------------------- the application
-
-def _charset(content_type: str) -> str:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"').lower()
-    return "utf-8"
-
-
-def _decode(raw: bytes, content_type: str) -> str:
-    charset = _charset(content_type)
-    if charset not in UTF8:
-        raise ClientError(415, f"charset {charset} is not supported: send the request in UTF-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ClientError(400, f"the request is not valid UTF-8 (byte {exc.start})") from None
-
-
-def _parse_qs(text: str) -> dict[str, list[str]]:
-    try:
-        return parse_qs(text, keep_blank_values=True, errors="strict", max_num_fields=1000)
-    except UnicodeDecodeError:
-        raise ClientError(400, "a parameter is not valid UTF-8 once %-decoded") from None
-    except ValueError as exc:
-        raise ClientError(400, f"bad parameters: {exc}") from None
-
 
 def make_app(pool: Pool, http: HttpLimits | None = None):
     from anyio import CapacityLimiter, to_thread
@@ -302,77 +181,8 @@ def make_app(pool: Pool, http: HttpLimits | None = None):
     return _CommonHeaders(app, http.max_head_bytes)
 
 
-class _CommonHeaders:
-    """CORS and nosniff on every response (errors included); request heads over `max_head` refused
-    with 431 (h11 bounds only a head that arrives in pieces: one that arrives whole passes it)."""
-
-    def __init__(self, app: Any, max_head: int):
-        self.app, self.max_head = app, max_head
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + sum(
-            len(k) + len(v) + 4 for k, v in scope.get("headers", []))
-        if size > self.max_head:
-            body = f"request head over {self.max_head} bytes\n".encode()
-            await send({"type": "http.response.start", "status": 431, "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"), (b"access-control-allow-origin", b"*")]})
-            await send({"type": "http.response.body", "body": body})
-            return
-
-        async def wrapped(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + [
-                    (b"access-control-allow-origin", b"*"), (b"x-content-type-options", b"nosniff")]
-            await send(message)
-        await self.app(scope, receive, wrapped)
-
 
 # ----------------------------------------------------------------------------- uvicorn
-
-def _protocol_class(request_timeout_s: float):
-    """uvicorn's h11 protocol with a deadline for the request head: uvicorn itself waits for ever
-    on a connection that sends nothing, or half a request line (slowloris)."""
-    from uvicorn.protocols.http.h11_impl import H11Protocol
-
-    class Protocol(H11Protocol):
-        _head_timer = None
-        _seen_cycle = None
-
-        def _arm(self) -> None:
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(request_timeout_s, self._head_timeout)
-
-        def _disarm(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
-        def _head_timeout(self) -> None:
-            self._head_timer = None
-            if self.cycle is None or self.cycle.response_complete:
-                self.transport.close()
-
-        def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
-            self._arm()
-
-        def data_received(self, data: bytes) -> None:
-            if self.cycle is None or self.cycle.response_complete:
-                self._arm()  # waiting for a request head (a keep-alive connection starting its next one)
-            super().data_received(data)
-            if self.cycle is not None and self.cycle is not self._seen_cycle:
-                self._seen_cycle = self.cycle
-                self._disarm()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-    return Protocol
-
 
 def serve(store_path: Path, host: str, port: int, workers: int, limits: Limits,
           http: HttpLimits | None = None) -> None:
