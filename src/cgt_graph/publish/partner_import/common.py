@@ -10,6 +10,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat
 
 from cgt_graph.errors import CgtError
+from cgt_graph.graph.store import imports_dir, stored_nquads  # noqa: F401 - read by the build, written here
 from cgt_graph.graph.vocab import BASE, GRAPH
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -52,19 +53,6 @@ class ImportReport:
     sha256: str
     changed: bool
     stored: Path | None
-
-
-def imports_dir(store_path: Path) -> Path:
-    """Accepted partner graphs, beside the store (like `<store>.builds`)."""
-    return store_path.with_name(store_path.name + ".imports")
-
-
-def stored_nquads(store_path: Path) -> bytes:
-    """Every accepted partner graph as N-Quads: the build hook that keeps imports across rebuilds."""
-    root = imports_dir(store_path)
-    if not root.is_dir():
-        return b""
-    return b"".join(p.read_bytes() for p in sorted(root.glob("*/*.nq")))
 
 
 def graph_name(partner: str, file: Path) -> tuple[str, str]:
