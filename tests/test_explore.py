@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from cgt_graph.explorer import data as explore
 from cgt_graph.explorer import graphview
 
@@ -89,7 +91,7 @@ def test_places_agencies_short_forms_and_scripts_find_their_rows(fixture_oxi):
 def test_dates_sort_and_read_by_what_is_known():
     keys = sorted(["2022", "2022-02-28", "2021-12", "2022-02", "2022-03-01"], key=explore.sort_key)
     assert keys == ["2021-12", "2022-02-28", "2022-02", "2022-03-01", "2022"]
-    assert explore.span("2022-02") == (explore.dt.date(2022, 2, 1), explore.dt.date(2022, 2, 28))
+    assert explore.span("2022-02") == (dt.date(2022, 2, 1), dt.date(2022, 2, 28))
     assert explore.shown_date("2022") == "2022 (year only)" and explore.shown_date("2022-02-28") == "2022-02-28"
 
 
