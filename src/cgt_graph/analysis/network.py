@@ -25,7 +25,7 @@ from typing import Iterable
 import networkx as nx
 from pyoxigraph import Store
 
-from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 
 EXPEDITED_KINDS = {"expedited-development-designation", "fast-track", "priority-review",
                    "accelerated-assessment", "conditional-authorisation"}
@@ -53,7 +53,7 @@ def _split(v: str | None) -> tuple[str, ...]:
 
 def load(store: Store) -> list[Auth]:
     out = []
-    for r in run_named(store, "network-authorisations").dicts():
+    for r in read_table(store, "network-authorisations").dicts():
         out.append(Auth(r["authorisation_id"] or "", r["product_id"] or "", r["jurisdiction"] or "",
                         dt.date.fromisoformat(r["sort_date"] or ""), r["precision"] or "day",
                         _split(r["pathways"]), _split(r["pathway_kinds"]), r["classification"] or "",

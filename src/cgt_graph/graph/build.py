@@ -16,6 +16,7 @@ from rdflib import Dataset, Graph
 
 from cgt_graph import paths
 from cgt_graph.graph import store as st
+from cgt_graph.sparql import tables
 from cgt_graph.curation.checks import Index, check
 from cgt_graph.curation.load import DataError, Problem, load_records
 from cgt_graph.publish.partner_import import stored_nquads
@@ -161,8 +162,12 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
         progress(f"loading into {build_dir}")
         store = st.bulk_load(build_dir, nquads)
         quads = len(store)
-        del store  # close before publishing
         timings["load"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        progress("materialising the whole-graph tables")
+        tables.write_tables(store, build_dir)  # published with the store (sparql/tables.py)
+        timings["tables"] = time.perf_counter() - t1
+        del store  # close before publishing
         st.publish(store_path, build_dir)
     progress(f"published {store_path} -> {build_dir.name}")
     return BuildReport(store_path, build_dir, compiled.triples, quads, timings, compiled.validator)

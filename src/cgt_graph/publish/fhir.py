@@ -21,6 +21,7 @@ from fhir.resources.regulatedauthorization import RegulatedAuthorization
 from pyoxigraph import Store
 
 from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 from cgt_graph.graph.emit import CGT, ID
 
 TYPE_SYSTEM = "http://hl7.org/fhir/regulated-authorization-type"
@@ -77,7 +78,7 @@ def bundle(store: Store) -> Bundle:
     for r in run_named(store, "authorisation-events").dicts():
         events.setdefault(str(r["authorisation_id"]), []).append(r)
     entries = []
-    for row in run_named(store, "fhir-authorisations").dicts():
+    for row in read_table(store, "fhir-authorisations").dicts():
         aid = str(row["authorisation_id"])
         res = resource(row, sorted(idents.get(aid, [])), events.get(aid, []))
         entries.append({"fullUrl": f"{ID}authorisation/{aid}", "resource": res})

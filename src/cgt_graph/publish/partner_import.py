@@ -43,6 +43,7 @@ from cgt_graph import paths
 from cgt_graph.graph import store as st
 from cgt_graph.curation.checks import SLUG
 from cgt_graph.graph.emit import BASE, GRAPH, ONTOLOGY_GRAPH
+from cgt_graph.sparql.tables import write_tables
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 ALLOWED_SCHEMES = ("http", "https", "urn")
@@ -384,6 +385,7 @@ def _publish(store_path: Path, drop, add: list[Quad], write: dict[Path, bytes | 
         nquads = serialize(keep + add, format=RdfFormat.N_QUADS)
         build_dir = st.new_build_dir(store_path)
         loaded = st.bulk_load(build_dir, nquads)
+        write_tables(loaded, build_dir)  # the tables answer with the partner graphs too
         del loaded
         for path, content in write.items():
             if content is None:

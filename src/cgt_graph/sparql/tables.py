@@ -1,0 +1,88 @@
+"""Materialised tables: the whole-graph library queries, answered once per build.
+
+A handful of library queries return the whole graph as a table (every authorisation,
+every source, every node and edge). Their cost is rows x pattern look-ups, so it grows
+with the graph (seconds at 100x). The build runs each of them once, after loading, and
+writes the result as Parquet (pyarrow) inside the build directory:
+
+    P.builds/<build-id>/tables/<query-name>.parquet
+
+so the tables are published by the same atomic symlink switch as the store, and a
+reader of a store always sees the tables of that very build. The SPARQL library keeps
+the same queries; `read_table` returns what `run_named` would, from the file, and runs
+the query when the file is absent (a store built before the tables existed, or a store
+opened from a path the registry does not know).
+
+Every column is stored as a nullable string: exactly the values `run_named` returns.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from pyoxigraph import Store
+
+from cgt_graph.graph.store import build_of
+from cgt_graph.sparql.library import Result, run_named
+
+TABLES = ("authorisations-table", "sources-table", "products-table", "graph-nodes", "graph-edges",
+          "network-authorisations", "fhir-authorisations", "news-only-facts")
+"""The library queries materialised at build time (parameterless, whole-graph)."""
+
+DIRNAME = "tables"
+
+def table_path(build: Path, name: str) -> Path:
+    return build / DIRNAME / f"{name}.parquet"
+
+
+def write_tables(store: Store, build: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Run every materialised query on `store` and write its rows under `build`; {name: rows}."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = build / DIRNAME
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name in TABLES:
+        if progress:
+            progress(name)
+        result = run_named(store, name)
+        columns = list(zip(*result.rows)) if result.rows else [() for _ in result.columns]
+        table = pa.table({c: pa.array(list(v), type=pa.string()) for c, v in zip(result.columns, columns)})
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, table_path(build, name))
+        counts[name] = len(result.rows)
+    return counts
+
+
+def load_table(path: Path) -> Result:
+    """A Parquet table as a `Result` (column names, rows of strings or None)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return Result(list(table.column_names), [list(r) for r in zip(*columns)])
+
+
+def read_table(store: Store | Path, name: str) -> Result:
+    """The rows of library query `name`: from the build's Parquet file when there is one, else the query.
+
+    `store` is an open Store (as given by graph/store.py's openers) or a build directory /
+    published store path.
+    """
+    if isinstance(store, Path):
+        build = store.resolve()
+        opened: Store | None = None
+    else:
+        build, opened = build_of(store), store
+    if name in TABLES and build is not None:
+        try:
+            return load_table(table_path(build, name))
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+    if opened is None:
+        opened = Store.read_only(str(build))
+    return run_named(opened, name)
