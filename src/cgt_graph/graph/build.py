@@ -163,11 +163,11 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
         store = st.bulk_load(build_dir, nquads)
         quads = len(store)
         timings["load"] = time.perf_counter() - t0
+        del store  # close before publishing
         t1 = time.perf_counter()
         progress("materialising the whole-graph tables")
-        tables.write_tables(store, build_dir)  # published with the store (sparql/tables.py)
+        tables.write_tables(tables.query_store(nquads, build_dir, quads), build_dir)  # published with the store
         timings["tables"] = time.perf_counter() - t1
-        del store  # close before publishing
         st.publish(store_path, build_dir)
     progress(f"published {store_path} -> {build_dir.name}")
     return BuildReport(store_path, build_dir, compiled.triples, quads, timings, compiled.validator)
