@@ -79,3 +79,54 @@ def test_a_rebuild_switches_tables_and_store_together(tmp_path):
     # a reader of the previous build keeps that build's store and tables
     assert set(tables.read_table(old_reader, "authorisations-table").column("brand_name")) == old_brands
     assert tables.table_path(st.current_build(store), "authorisations-table").is_file()
+
+
+def test_the_endpoint_answers_counting_queries_from_the_build(tmp_path):
+    """A counting library query sent to the endpoint gets the build's answer: the same bytes the
+    query gives, and (shown by changing the file) read from the build, not computed per request."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    import urllib.request
+
+    from pyoxigraph import QueryResultsFormat
+
+    from cgt_graph.sparql.library import bound_text
+
+    store = tmp_path / "store"
+    build(store, FIXTURE_DATA)
+    assert "counts-by-jurisdiction" in tables.answered_queries()
+    text = bound_text("counts-by-jurisdiction")
+    oxi = st.open_read_only(store)
+    expected = oxi.query(text, use_default_graph_as_union=True).serialize(format=QueryResultsFormat.CSV)
+    answer = st.current_build(store) / tables.DIRNAME / "answers" / f"{tables.answer_key(text)}.csv"
+    assert answer.read_bytes() == expected
+    marked = expected.replace(b"jurisdiction", b"jurisdiction_from_file", 1)
+    answer.write_bytes(marked)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from cgt_graph.cli import main; sys.exit(main())",
+                             "serve", "--port", str(port), "--store", str(store)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def ask(query: str) -> bytes:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/sparql", data=urllib.parse.urlencode(
+                {"query": query}).encode(), headers={"Accept": "text/csv"})
+            return urllib.request.urlopen(req, timeout=30).read()
+
+        for _ in range(300):
+            try:
+                body = ask(text)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == marked
+        other = text.replace("ORDER BY", "\nORDER BY")  # any other text is run on the store
+        assert ask(other) == expected
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -18,14 +18,16 @@ Every column is stored as a nullable string: exactly the values `run_named` retu
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Callable
 
 from pyoxigraph import Store
 
 from cgt_graph.graph.store import IN_MEMORY_MAX_QUADS, build_of
-from cgt_graph.sparql.library import Result, run_named
+from cgt_graph.sparql.library import Result, bound_text, library, run_named
 
 TABLES = ("authorisations-table", "sources-table", "products-table", "graph-nodes", "graph-edges",
           "network-authorisations", "fhir-authorisations", "news-only-facts")
@@ -49,8 +51,64 @@ def table_path(build: Path, name: str) -> Path:
     return build / DIRNAME / f"{name}.parquet"
 
 
+ANSWER_FORMATS = ("JSON", "XML", "CSV", "TSV")
+_AGGREGATE = re.compile(r"\b(COUNT|SUM|AVG)\s*\(", re.IGNORECASE)
+
+
+def answered_queries() -> list[str]:
+    """The GROUP BY-style library queries whose endpoint answers are made at build time:
+    parameterless, counting (COUNT/SUM/AVG), and not a whole-graph table."""
+    return [name for name, q in library().items()
+            if not q.params and name not in TABLES and _AGGREGATE.search(q.text)]
+
+
+def answer_key(query: str) -> str:
+    return hashlib.sha256(query.encode("utf-8")).hexdigest()[:32]
+
+
+def write_answers(store: Store, build: Path) -> dict[str, int]:
+    """The endpoint's answers to the counting library queries, in every SPARQL results format,
+    under `build` (a request with exactly that query text is answered from the file)."""
+    from pyoxigraph import QueryResultsFormat
+
+    folder = build / DIRNAME / "answers"
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for name in answered_queries():
+        text = bound_text(name)
+        key = answer_key(text)
+        for fmt in ANSWER_FORMATS:
+            body = store.query(text, use_default_graph_as_union=True).serialize(
+                format=getattr(QueryResultsFormat, fmt)) or b""
+            tmp = folder / f".{key}.{fmt}.{os.getpid()}.tmp"
+            tmp.write_bytes(body)
+            os.replace(tmp, folder / f"{key}.{fmt.lower()}")
+            sizes[name] = len(body)
+    return sizes
+
+
+_ANSWERS: dict[tuple[Path, str, str], bytes | None] = {}
+
+
+def precomputed(build: Path | None, query: str, fmt: str | None) -> bytes | None:
+    """The build-time answer to `query` in results format `fmt` (JSON/XML/CSV/TSV), or None:
+    only for the exact text of a counting library query, on a build that wrote its answers."""
+    if build is None or fmt not in ANSWER_FORMATS:
+        return None
+    key = (build, answer_key(query), fmt)
+    if key not in _ANSWERS:
+        if len(_ANSWERS) > 256:
+            _ANSWERS.clear()
+        try:
+            _ANSWERS[key] = (build / DIRNAME / "answers" / f"{key[1]}.{fmt.lower()}").read_bytes()
+        except OSError:
+            _ANSWERS[key] = None
+    return _ANSWERS[key]
+
+
 def write_tables(store: Store, build: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Run every materialised query on `store` and write its rows under `build`; {name: rows}."""
+    """Run every materialised query on `store` and write its rows under `build`; {name: rows}.
+    Also the endpoint's answers to the counting queries (write_answers)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -67,6 +125,7 @@ def write_tables(store: Store, build: Path, progress: Callable[[str], None] | No
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, table_path(build, name))
         counts[name] = len(result.rows)
+    write_answers(store, build)
     return counts
 
 
