@@ -137,7 +137,20 @@ def load_table(path: Path) -> Result:
 
     table = pq.read_table(path)
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    return Result(list(table.column_names), [list(r) for r in zip(*columns)])
+    return Result(list(table.column_names), list(map(list, zip(*columns))))
+
+
+def read_arrow(store: Store, name: str):
+    """The build's table `name` as a pyarrow Table (for pandas: `.to_pandas()`), or None when absent."""
+    import pyarrow.parquet as pq
+
+    build = build_of(store)
+    if name not in TABLES or build is None:
+        return None
+    try:
+        return pq.read_table(table_path(build, name))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def read_table(store: Store | Path, name: str) -> Result:
