@@ -47,6 +47,14 @@ CASES = {
                      "duplicate-id", "- id: fx-us-list", 1),
     "wrong-type": ("claims/fixture.yaml", "value: 3", "value: three", "type", "value: three", 1),
     "bad-vocabulary": ("authorisations/CN.yaml", "status: withdrawn", "status: lapsed", "vocabulary", "status: lapsed", 1),
+    # every authorisation is classified (or says not-classified); every fact cites a known source with an http(s) URL
+    "unclassified-authorisation": ("authorisations/EU.yaml", "  classification: fx-eu-gtmp\n  sources:\n    - source: fx-eu-register\n"
+                                   "      quote: Gammavec", "  sources:\n    - source: fx-eu-register\n      quote: Gammavec",
+                                   "required", "- product: demogene-parvovec", 1),
+    "unknown-cited-source": ("products/demogene-parvovec.yaml", "  - source: fx-eu-register", "  - source: fx-nowhere",
+                             "unknown-source", "- source: fx-nowhere", 1),
+    "source-url-not-http": ("sources/fixture.yaml", "url: https://example.org/us/approved-products",
+                            "url: ftp://example.org/us/approved-products", "url", "url: ftp://", 1),
     "malformed-yaml": ("authorisations/US.yaml", "  holder: Fixture Pharma Inc.", "  holder: [Fixture Pharma Inc.",
                        "yaml", None, 2),
 }

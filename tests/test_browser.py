@@ -22,6 +22,7 @@ from tests.e2e import CHROMIUM, browser, running_app, walk
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} missing: `bash scripts/test.sh` installs Debian's chromium")
+pytestmark = [pytestmark, pytest.mark.browser]  # deselect with -m "not browser"
 
 
 def _keep(shots: Path) -> None:

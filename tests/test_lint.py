@@ -58,3 +58,15 @@ def test_a_broken_file_is_named_and_left_alone(cli, tmp_path):
     assert code == 2
     assert "data/modalities.yaml:" in err
     assert f.read_text(encoding="utf-8") == "- id: x\n  label: [unclosed\n"
+
+
+def test_dates_are_written_one_way_whatever_the_quoting(cli, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    f = next((data / "sources").glob("*.yaml"))
+    text = f.read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("accessed: 20"))
+    f.write_text(text.replace(line, line.replace("accessed: ", "accessed: '") + "'", 1), encoding="utf-8")
+    assert cli("lint", "--check", "--data", str(data))[0] == 1
+    assert cli("lint", "--data", str(data))[0] == 0
+    assert f.read_text(encoding="utf-8") == text

@@ -132,3 +132,12 @@ def test_worldwide_claim_with_a_pathway_counts_only_products_that_used_it(data_c
     rows = {r["claim"]: r for r in q.run_named(open_read_only(store), "claims-vs-graph").dicts()}
     assert rows["fx-claim-world-conditional"]["pathway"] == "fx-eu-conditional-ma"
     assert rows["fx-claim-world-conditional"]["in_graph"] == "1"
+
+
+def test_the_library_is_parsed_once_and_sees_a_query_added_later(tmp_path):
+    (tmp_path / "first.rq").write_text("# title: First\n# description: one\nSELECT * WHERE { ?s ?p ?o }\n")
+    lib = q.library(tmp_path)
+    assert list(lib) == ["first"]
+    assert q.library(tmp_path)["first"] is lib["first"]  # not parsed again
+    (tmp_path / "second.rq").write_text("# title: Second\n# description: two\nASK { ?s ?p ?o }\n")
+    assert list(q.library(tmp_path)) == ["first", "second"]

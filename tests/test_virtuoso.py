@@ -16,7 +16,8 @@ from cgt_graph.sparql import library as q
 from cgt_graph.sparql import virtuoso
 from cgt_graph.publish.turtle import write_graph
 
-pytestmark = pytest.mark.skipif(not virtuoso.available(), reason="virtuoso-opensource is not installed")
+pytestmark = [pytest.mark.virtuoso,
+              pytest.mark.skipif(not virtuoso.available(), reason="virtuoso-opensource is not installed")]
 
 # query -> (what Virtuoso 7.2.5 answers, why)
 VIRTUOSO_LIMITS: dict[str, tuple[str, str]] = {}

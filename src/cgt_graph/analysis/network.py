@@ -20,11 +20,12 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 import networkx as nx
 from pyoxigraph import Store
 
+from cgt_graph.errors import CgtError
 from cgt_graph.sparql.tables import read_table
 
 EXPEDITED_KINDS = {"expedited-development-designation", "fast-track", "priority-review",
@@ -198,8 +199,8 @@ def first_movers(auths: Iterable[Auth], by: str | None = None) -> list[dict[str,
                 counts[(k, j)] += 1
                 if len(firsts) > 1:
                     ties[(k, j)] += 1
-    rows = [{"group": k, "jurisdiction": j, "first": n, "tied": ties[(k, j)]} for (k, j), n in counts.items()]
-    return sorted(rows, key=lambda r: (str(r["group"]), -int(r["first"]), str(r["jurisdiction"])))  # type: ignore[call-overload]
+    order = sorted(counts, key=lambda kj: (kj[0], -counts[kj], kj[1]))
+    return [{"group": k, "jurisdiction": j, "first": counts[(k, j)], "tied": ties[(k, j)]} for k, j in order]
 
 
 def lag_distribution(auths: Iterable[Auth]) -> list[dict[str, object]]:
@@ -207,8 +208,8 @@ def lag_distribution(auths: Iterable[Auth]) -> list[dict[str, object]]:
     per: dict[str, list[int]] = defaultdict(list)
     for lag in lags(auths):
         per[lag.later].append(lag.days)
-    rows = [{"jurisdiction": j, **_stats(v)} for j, v in per.items()]
-    return sorted(rows, key=lambda r: (r["median"], r["jurisdiction"]))  # type: ignore[arg-type, return-value]
+    stats = {j: _stats(v) for j, v in per.items()}
+    return [{"jurisdiction": j, **stats[j]} for j in sorted(stats, key=lambda j: (stats[j]["median"], j))]
 
 
 def centrality(follow: nx.DiGraph) -> list[dict[str, object]]:
@@ -217,11 +218,11 @@ def centrality(follow: nx.DiGraph) -> list[dict[str, object]]:
     (share of the other regulators it leads / follows). PageRank would need SciPy: not a dependency."""
     out_c = nx.out_degree_centrality(follow) if len(follow) > 1 else {n: 0.0 for n in follow}
     in_c = nx.in_degree_centrality(follow) if len(follow) > 1 else {n: 0.0 for n in follow}
-    rows = [{"jurisdiction": n, "leads": int(follow.out_degree(n, weight="weight")),
-             "follows": int(follow.in_degree(n, weight="weight")),
+    leads = {n: int(follow.out_degree(n, weight="weight")) for n in follow.nodes}
+    follows = {n: int(follow.in_degree(n, weight="weight")) for n in follow.nodes}
+    return [{"jurisdiction": n, "leads": leads[n], "follows": follows[n],
              "leads_share": round(out_c[n], 3), "follows_share": round(in_c[n], 3)}
-            for n in follow.nodes]
-    return sorted(rows, key=lambda r: (-int(r["leads"]), int(r["follows"]), str(r["jurisdiction"])))  # type: ignore[call-overload]
+            for n in sorted(follow.nodes, key=lambda n: (-leads[n], follows[n], str(n)))]
 
 
 def communities(auths: Iterable[Auth]) -> list[dict[str, object]]:
@@ -255,14 +256,15 @@ def communities(auths: Iterable[Auth]) -> list[dict[str, object]]:
     groups = [sorted(p for sig in c for p in members[sig]) for c in comms]
     for i, prods in enumerate(sorted(groups, key=lambda ps: (-len(ps), ps))):
         jur = Counter(j for p in prods for j in paths_of[p])
+        typical = sorted(jur.items(), key=lambda jn: (-jn[1], jn[0]))[:5]  # ties by name: same data, same bytes
         rows.append({"community": i + 1, "products": len(prods),
-                     "typical_jurisdictions": ";".join(f"{j}({n})" for j, n in jur.most_common(5)),
+                     "typical_jurisdictions": ";".join(f"{j}({n})" for j, n in typical),
                      "members": ";".join(prods)})
     return rows
 
 
 def single_jurisdiction(auths: Iterable[Auth]) -> list[dict[str, object]]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for product, group in sorted(by_product(auths).items()):
         jurs = {a.jurisdiction for a in group}
         if len(jurs) == 1:
@@ -308,11 +310,104 @@ def write_graph(g: nx.Graph, path: str) -> None:
     elif path.endswith(".graphml"):
         nx.write_graphml(g, path)
     else:
-        raise ValueError("--output must end in .graphml or .gexf")
+        raise CgtError("--output must end in .graphml or .gexf")
 
 
 def follow_edges(follow: nx.DiGraph) -> list[dict[str, object]]:
-    rows = [{"from": u, "to": v, "products": d["weight"], "median_lag_days": d["median_lag_days"],
+    edges = sorted(follow.edges(data=True), key=lambda e: (-int(e[2]["weight"]), str(e[0]), str(e[1])))
+    return [{"from": u, "to": v, "products": d["weight"], "median_lag_days": d["median_lag_days"],
              "p25": d["p25_lag_days"], "p75": d["p75_lag_days"], "coarse_dates": d["coarse_dates"]}
-            for u, v, d in follow.edges(data=True)]
-    return sorted(rows, key=lambda r: (-int(r["products"]), str(r["from"]), str(r["to"])))  # type: ignore[call-overload]
+            for u, v, d in edges]
+
+
+def pathway_pairs(co_use: nx.Graph) -> list[dict[str, object]]:
+    """The edges of the pathway co-use network, most shared decisions first."""
+    edges = sorted(co_use.edges(data=True), key=lambda e: (-int(e[2]["weight"]), e[0], e[1]))
+    return [{"pathway_a": u, "pathway_b": v, "decisions": d["weight"]} for u, v, d in edges]
+
+
+def sponsor_pairs(sm: nx.Graph) -> list[dict[str, object]]:
+    """The edges of the sponsor-modality network, by sponsor."""
+    rows = []
+    for u, v, d in sm.edges(data=True):
+        sponsor, modality = (u, v) if sm.nodes[u]["kind"] == "sponsor" else (v, u)
+        rows.append({"sponsor": sm.nodes[sponsor]["label"], "modality": sm.nodes[modality]["label"],
+                     "products": d["weight"]})
+    return sorted(rows, key=lambda r: (str(r["sponsor"]).lower(), str(r["modality"])))
+
+
+# ----------------------------------------------------------------------------- the registry
+
+@dataclass
+class Outcome:
+    """What an analysis gives: a table, the graph behind it (for --output), a note for stderr."""
+
+    rows: list[dict[str, object]]
+    graph: nx.Graph | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    name: str
+    help: str
+    run: Callable[[list[Auth], str | None], Outcome]  # (authorisations, by) -> outcome
+    graph: bool = False  # gives a graph that --output can write
+
+    def __call__(self, auths: list[Auth], by: str | None = None) -> Outcome:
+        return self.run(auths, by)
+
+
+def _graph(build: Callable[[list[Auth]], nx.Graph], table: Callable[[nx.Graph], list[dict[str, object]]]
+           ) -> Callable[[list[Auth], str | None], Outcome]:
+    def run(auths: list[Auth], by: str | None) -> Outcome:
+        g = build(auths)
+        return Outcome(table(g), g)
+    return run
+
+
+def _table(make: Callable[[list[Auth]], list[dict[str, object]]]) -> Callable[[list[Auth], str | None], Outcome]:
+    return lambda auths, by: Outcome(make(auths))
+
+
+def _expedited(auths: list[Auth], by: str | None) -> Outcome:
+    effect = expedited_effect(auths)
+    return Outcome(effect.rows, note=effect.verdict)
+
+
+def _bipartite_size(g: nx.Graph) -> list[dict[str, object]]:
+    return [{"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}]
+
+
+ANALYSES: dict[str, Analysis] = {a.name: a for a in [
+    Analysis("follow", "regulator follow network: A -> B per product first authorised in A, later in B",
+             _graph(follow_network, follow_edges), graph=True),
+    Analysis("first-movers", "which regulator authorises first most often (--by modality|period)",
+             lambda auths, by: Outcome(first_movers(auths, None if by == "all" else by))),
+    Analysis("lags", "lag from a product's first authorisation to each later jurisdiction",
+             _table(lag_distribution)),
+    Analysis("centrality", "regulators in the follow network (leads, follows)",
+             _table(lambda auths: centrality(follow_network(auths)))),
+    Analysis("communities", "products grouped by the jurisdictions they share", _table(communities)),
+    Analysis("single", "products authorised in only one jurisdiction", _table(single_jurisdiction)),
+    Analysis("expedited", "lag with and without an expedited pathway (descriptive; says when data do not "
+             "allow more)", _expedited),
+    Analysis("pathways", "pathway co-use network", _graph(pathway_co_use, pathway_pairs), graph=True),
+    Analysis("sponsors", "sponsor-modality network", _graph(sponsor_modality, sponsor_pairs), graph=True),
+    Analysis("bipartite", "product-jurisdiction network (with --output)",
+             _graph(product_jurisdiction_graph, _bipartite_size), graph=True),
+]}
+
+
+def run(store: Store, name: str, by: str | None = None, output: str | None = None) -> Outcome:
+    """Run the analysis `name` on the graph in `store`; with `output`, also write its graph there."""
+    analysis = ANALYSES.get(name)
+    if analysis is None:
+        raise CgtError(f"no analysis {name!r}; known: {', '.join(ANALYSES)}")
+    if output and not analysis.graph:
+        graphs = ", ".join(n for n, a in ANALYSES.items() if a.graph)
+        raise CgtError(f"{name} is a table, not a graph; --output works with {graphs}")
+    outcome = analysis(load(store), by)
+    if output and outcome.graph is not None:
+        write_graph(outcome.graph, output)
+    return outcome

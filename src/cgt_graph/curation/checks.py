@@ -47,6 +47,9 @@ def record_key(rec: Record) -> str:
         return f"{d.get('product')}-{str(d.get('jurisdiction', '')).lower()}"
     if rec.kind == "designation" and not d.get("id"):
         return f"{d.get('product')}-{d.get('pathway')}"
+    if rec.kind == "milestone":  # history (#14): milestones have no id of their own
+        key = f"{d.get('authorisation')}-{d.get('milestone')}-{d.get('date')}"
+        return f"{key}-{d.get('indication')}" if d.get("indication") else key
     return str(d.get("id", ""))
 
 
@@ -171,6 +174,12 @@ class _Checker:
     def scalar(self, f: Field, value: Any, name: str, bad: Any) -> list[Problem]:
         t = self.m.types.get(f.range)
         base = t.base if t else f.range
+        if base in ("decimal", "float"):
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return bad("type", f"{name} must be a number, got {_short(value)}")
+            if t and t.minimum is not None and value < t.minimum:
+                return bad("type", f"{name} must be at least {t.minimum}, got {value}")
+            return []
         if base == "integer":
             if not isinstance(value, int) or isinstance(value, bool):
                 return bad("type", f"{name} must be an integer, got {_short(value)}")

@@ -11,7 +11,9 @@ the loader the build uses); otherwise the file is left alone and reported.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +23,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import FoldedScalarString
 
 from cgt_graph.curation.load import LAYOUT, DataError, read_yaml
-from cgt_graph.curation.model import field_order
+from cgt_graph.curation.model import class_for, field_order
 
 WIDTH = 100
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def _fold(s: str, col: int, key_len: int) -> Any:
         if i - line_start >= width and last_space > line_start:
             positions.append(last_space)
             line_start = last_space + 1
-    folded.fold_pos = positions  # type: ignore[attr-defined]
+    folded.fold_pos = positions
     return folded
 
 
@@ -73,8 +76,12 @@ def _canonical(node: Any, kind: str | None, col: int, key_len: int = 0) -> Any:
         keys = sorted(original, key=lambda k: (rank.get(str(k), len(rank)), original.index(k)))
         for k in keys:
             node.move_to_end(k)
+        cls = class_for(kind) if kind else None
         for k in keys:
             child = node[k]
+            f = cls.get(str(k)) if cls else None
+            if f is not None and f.range == "partial_date":
+                child = node[k] = _plain_date(child)
             child_col = col if isinstance(child, CommentedSeq) else col + 2 if isinstance(child, CommentedMap) else col
             node[k] = _canonical(child, _child_kind(kind, str(k)), child_col, len(str(k)))
         return node
@@ -91,6 +98,18 @@ def _canonical(node: Any, kind: str | None, col: int, key_len: int = 0) -> Any:
     if isinstance(node, str):  # FoldedScalarString too: re-folded at the canonical positions
         return _fold(str(node), col, key_len)
     return node
+
+
+def _plain_date(value: Any) -> Any:
+    """A date written unquoted, whatever quoting the curator used: `2018-12-13`, `2018-12`, `2018`
+    (the loader keeps all three as the text written, so the data do not change)."""
+    if isinstance(value, str):
+        m = _DATE.match(value)
+        if m and m.group(3):
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if m and not m.group(2):
+            return int(value)
+    return value
 
 
 def _child_kind(kind: str | None, key: str) -> str | None:
@@ -124,6 +143,9 @@ def canonical_text(path: Path, root: Path) -> str:
 
 
 def _plain(x: Any) -> Any:
+    """The data as the build reads them (a year written 2018 or '2018' is the same date)."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x)
     if isinstance(x, dict):
         return {str(k): _plain(v) for k, v in x.items()}
     if isinstance(x, list):

@@ -13,6 +13,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from cgt_graph.errors import DATA, USAGE, CgtError
+
 try:  # the C parser is several times faster where libyaml is present
     _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
@@ -45,15 +47,26 @@ class Node(dict):
         return self.key_lines.get(key, self.line)
 
 
-class DataError(Exception):
-    """Raised when data cannot be read or breaks the rules; carries all problems."""
+#: rules about reading a file (as opposed to the data model): breaking only these is exit code 2
+PARSE_RULES = {"yaml", "shape", "encoding", "layout", "file-name"}
+
+
+class DataError(CgtError):
+    """Raised when data cannot be read or breaks the rules; carries all problems.
+
+    Exit code 2 when every problem is about reading a file, else 1 (the data breaks a rule)."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(str(p) for p in problems),
+                         code=USAGE if all(p.rule in PARSE_RULES for p in problems) else DATA)
+
+    def lines(self) -> list[str]:
+        n = len(self.problems)
+        return [*(str(p) for p in self.problems), f"{n} problem{'s' if n != 1 else ''} found; nothing was written."]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     pass
 
 
@@ -144,6 +157,10 @@ LAYOUT: dict[str, tuple[str, str]] = {
     "designation": ("designations", "list"),
     "policy": ("policies", "list"),
     "claim": ("claims", "list"),
+    # history (#14): procedure milestones, indication decisions, negative outcomes
+    "milestone": ("milestones", "list"),
+    "indication": ("indications", "list"),
+    "outcome": ("outcomes", "list"),
 }
 
 

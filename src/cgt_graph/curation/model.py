@@ -181,11 +181,20 @@ def _compiled(text: str) -> re.Pattern[str]:
     return re.compile(text)
 
 
+_INLINE = {"citation": "Citation", "event": "StatusEvent"}
+
+
+def class_for(kind: str) -> Class | None:
+    """The class of a record kind, or of an inline mapping (`citation`, `event`)."""
+    m = model()
+    if kind in _INLINE:
+        return m.classes.get(_INLINE[kind])
+    return next((c for c in m.record_classes if c.kind == kind), None)
+
+
 def field_order(kind: str) -> list[str]:
     """The canonical key order of a record kind or an inline class (for `lint`)."""
-    m = model()
     if kind == "classification-file":
         return ["scheme", "classes"]
-    inline = {"citation": "Citation", "event": "StatusEvent"}
-    cls = m.classes.get(inline[kind]) if kind in inline else next((c for c in m.record_classes if c.kind == kind), None)
+    cls = class_for(kind)
     return [f.name for f in cls.keys] if cls else []

@@ -65,6 +65,11 @@ def _constraints(m: Model, f: Field, shared_path: bool) -> list[str]:
     if t and t.check == "date":
         out.append(DATE_OR)
         return out
+    if base in ("decimal", "float"):
+        out.append("sh:or ( [ sh:datatype xsd:integer ] [ sh:datatype xsd:decimal ] )")
+        if t and t.minimum is not None:
+            out.append(f"sh:minInclusive {t.minimum}")
+        return out
     if base == "integer":
         out.append("sh:datatype xsd:integer")
         if t and t.minimum is not None:
@@ -152,7 +157,7 @@ def json_schemas(m: Model) -> dict[str, str]:
             elif key != f.name and key in props:
                 props[f.name] = props.pop(key)
     for d in defs.values():
-        for prop, spec in (d.get("properties") or {}).items():
+        for spec in (d.get("properties") or {}).values():
             if spec.get("pattern") == m.types["partial_date"].pattern:  # YAML reads 2018 as an integer
                 spec.pop("type", None)
                 spec["anyOf"] = [{"type": "string"}, {"type": "integer", "minimum": 1000, "maximum": 9999}]

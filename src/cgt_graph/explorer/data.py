@@ -12,7 +12,7 @@ import io
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from pyoxigraph import Store
 
@@ -146,7 +146,7 @@ def _matches_text(row: Row, words: list[str]) -> bool:
     return all(re.search(r"(?<![a-z0-9])" + re.escape(w), hay) for w in words)
 
 
-def _matches_facets(row: Row, selected: dict[str, Iterable[str]], skip: str | None = None) -> bool:
+def _matches_facets(row: Row, selected: Mapping[str, Iterable[str]], skip: str | None = None) -> bool:
     for facet, chosen in selected.items():
         chosen = set(chosen)
         if facet == skip or not chosen:
@@ -156,7 +156,7 @@ def _matches_facets(row: Row, selected: dict[str, Iterable[str]], skip: str | No
     return True
 
 
-def filter_rows(rows: list[Row], text: str = "", selected: dict[str, Iterable[str]] | None = None) -> list[Row]:
+def filter_rows(rows: list[Row], text: str = "", selected: Mapping[str, Iterable[str]] | None = None) -> list[Row]:
     """Rows where every word of `text` starts a word of the row (names, holder, modality, pathway,
     class, status, jurisdiction, agency, indication, and their ids) and, per facet, any of its
     chosen values."""
@@ -165,7 +165,7 @@ def filter_rows(rows: list[Row], text: str = "", selected: dict[str, Iterable[st
     return [r for r in rows if _matches_text(r, words) and _matches_facets(r, selected)]
 
 
-def facet_counts(rows: list[Row], text: str = "", selected: dict[str, Iterable[str]] | None = None
+def facet_counts(rows: list[Row], text: str = "", selected: Mapping[str, Iterable[str]] | None = None
                  ) -> dict[str, list[tuple[str, int]]]:
     """For each facet, its values with the number of rows the table would show if that value
     alone were chosen for the facet (the other facets and the text applied), most frequent first.

@@ -7,7 +7,7 @@ in Python and drawn with Cytoscape's `preset` layout take seconds (shared/NOTES.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 import networkx as nx
 from pyoxigraph import Store
@@ -141,7 +141,7 @@ def elements(g: nx.MultiDiGraph, nodes: Iterable[str], positions: dict[str, tupl
     return {"nodes": out_nodes, "edges": out_edges}
 
 
-def node_details(g: nx.MultiDiGraph, node: str) -> dict[str, object]:
+def node_details(g: nx.MultiDiGraph, node: str) -> dict[str, Any]:
     """A node's type, label and links, for the panel beside the graph."""
     d = g.nodes[node]
     links = [{"direction": "→", "relation": k, "type": g.nodes[t]["type"], "node": g.nodes[t]["label"], "record": short(t)}

@@ -321,6 +321,7 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         em.date(s, CGT.ended, d.get("ended"))
         a(s, CGT.legalBasis, d.get("legal_basis"))
         a(s, CGT.grants, d.get("grants"))
+        a(s, CGT.termMonths, d.get("term_months"))
         for m in d.get("close_match") or []:
             a(s, SKOS.closeMatch, iri("pathway", m))
     elif k == "scheme":
@@ -439,7 +440,8 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         a(s, CGT.claimedValue, d["value"])
         em.date(s, CGT.asOf, d["as_of"], sort=True)
         end = end_of_period(str(d["as_of"]))
-        a(s, CGT.periodEnd, Literal(end.isoformat(), datatype=XSD.date))
+        if end is not None:  # always: the checks refuse a malformed as_of before anything is emitted
+            a(s, CGT.periodEnd, Literal(end.isoformat(), datatype=XSD.date))
         if d.get("period_start"):
             em.date(s, CGT.periodStart, d["period_start"])
             start = parse_date(str(d["period_start"]))

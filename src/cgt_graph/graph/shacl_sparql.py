@@ -120,7 +120,7 @@ def _value_conditions(shapes: Graph, shape: Any, allow: set[str]) -> list[tuple[
         elif name in ("minLength", "maxLength"):
             op = ">=" if name == "minLength" else "<="
             out.append((name[0].upper() + name[1:] + "ConstraintComponent",
-                        f"(!isBlank(?v) && STRLEN(STR(?v)) {op} {int(o)})", o))
+                        f"(!isBlank(?v) && STRLEN(STR(?v)) {op} {int(str(o))})", o))
         elif name in _COMPARE:
             out.append((name[0].upper() + name[1:] + "ConstraintComponent", f"(?v {_COMPARE[name]} {_lit(o)})", o))
         elif name == "or":
@@ -308,6 +308,7 @@ def rdflib_text(term: Any) -> str | None:
 def locate_in_store(store: Store) -> Callable[[str], tuple[str, str] | None]:
     """A look-up of (recordLocation, code) for a subject IRI in an Oxigraph store."""
     from cgt_graph.graph.emit import CGT
+    from cgt_graph.sparql.terms import text
 
     loc_p, code_p = NamedNode(str(CGT.recordLocation)), NamedNode(str(CGT.code))
 
@@ -315,7 +316,7 @@ def locate_in_store(store: Store) -> Callable[[str], tuple[str, str] | None]:
         s = NamedNode(iri)
         for q in store.quads_for_pattern(s, loc_p, None, None):
             code = next(iter(store.quads_for_pattern(s, code_p, None, None)), None)
-            return q.object.value, code.object.value if code is not None else ""
+            return text(q.object) or "", (text(code.object) or "") if code is not None else ""
         return None
     return look
 

@@ -24,9 +24,13 @@ from typing import Iterator
 
 from pyoxigraph import RdfFormat, Store
 
+from cgt_graph.errors import STORE, CgtError
 
-class StoreError(Exception):
-    """The store is missing, locked or unusable."""
+
+class StoreError(CgtError):
+    """The store is missing, locked or unusable (exit code 3)."""
+
+    code = STORE
 
 
 def builds_dir(store: Path) -> Path:
@@ -104,11 +108,17 @@ def exists(store: Path) -> bool:
     return current_build(store) is not None
 
 
-def open_read_only(store: Path) -> Store:
-    """Open the published build read-only (a consistent snapshot)."""
+def require(store: Path) -> Path:
+    """The published build of `store`; StoreError when there is none."""
     build = current_build(store)
     if build is None:
         raise StoreError(f"no store at {store}: run `cgt-graph build` first")
+    return build
+
+
+def open_read_only(store: Path) -> Store:
+    """Open the published build read-only (a consistent snapshot)."""
+    build = require(store)
     return remember(Store.read_only(str(build)), build)
 
 

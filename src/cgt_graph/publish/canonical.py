@@ -10,25 +10,21 @@ Terms are pyoxigraph terms; their `str()` is the N-Triples form, which the write
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Iterable
 
-from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Store
+from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 from cgt_graph.graph.emit import GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from cgt_graph.sparql.terms import OUR_PREFIXES, RDF_TYPE, Prefixes, by_length, short_iri, sort_key
+from cgt_graph.sparql.terms import turtle as turtle_term
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 PARTNER_GRAPHS = str(GRAPH) + "partner/"
-_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
-# longest namespace first, so id/product/x becomes product:x, not id:...
-_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 
 
 def data_quads(store: Store, ontology: bool = False, partners: bool = False) -> list[Quad]:
     """The quads of the data graphs (one per data file), sorted; optionally the ontology and partner graphs."""
-    out = []
+    out: list[Quad] = []
     for g in store.named_graphs():
         if not isinstance(g, NamedNode):
             continue
@@ -51,15 +47,10 @@ def curated_store(store: Store) -> Store:
     return mem
 
 
-def term_key(term) -> str:
-    """Sort key: an IRI by its text (so a record comes before the nodes below it), else N-Triples."""
-    return term.value if isinstance(term, NamedNode) else str(term)
-
-
 def triples_of(quads: Iterable[Quad]) -> list[tuple]:
     """The distinct triples (graphs merged), sorted."""
     seen = {(q.subject, q.predicate, q.object) for q in quads}
-    return sorted(seen, key=lambda t: (term_key(t[0]), t[1].value, str(t[2])))
+    return sorted(seen, key=lambda t: (sort_key(t[0]), t[1].value, str(t[2])))
 
 
 def ntriples(quads: Iterable[Quad]) -> bytes:
@@ -75,42 +66,16 @@ def nquads(quads: Iterable[Quad]) -> bytes:
     return "".join(sorted(lines)).encode("utf-8")
 
 
-def _by_length(prefixes: dict[str, str] | None) -> list[tuple[str, str]]:
-    if not prefixes:
-        return _BY_LENGTH
-    return sorted({**PREFIXES, **prefixes}.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-
-
-def short_iri(value: str, prefixes: list[tuple[str, str]] = _BY_LENGTH) -> str:
-    """`product:tisagenlecleucel` where a prefix fits, else `<full IRI>`."""
-    for prefix, ns in prefixes:
-        if value.startswith(ns) and _LOCAL.match(value[len(ns):]):
-            return f"{prefix}:{value[len(ns):]}"
-    return f"<{value}>"
-
-
-def turtle_term(term, prefixes: list[tuple[str, str]] = _BY_LENGTH) -> str:
-    if isinstance(term, NamedNode):
-        return short_iri(term.value, prefixes)
-    if isinstance(term, Literal):
-        if term.language or term.datatype.value == XSD_STRING:
-            return str(term)
-        return f"{Literal(term.value)}^^{short_iri(term.datatype.value, prefixes)}"
-    if isinstance(term, BlankNode):
-        return str(term)
-    raise TypeError(f"cannot write {term!r} in Turtle")
-
-
 def _prefix_block(prefixes: dict[str, str] | None = None) -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted({**PREFIXES, **(prefixes or {})}.items()))
 
 
 def _subject_blocks(triples: Iterable[tuple], indent: str = "",
-                    prefixes: list[tuple[str, str]] = _BY_LENGTH) -> list[str]:
+                    prefixes: Prefixes = OUR_PREFIXES) -> list[str]:
     by_subject: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     subject_key: dict[str, str] = {}
     for s, p, o in triples:
-        key = term_key(s)
+        key = sort_key(s)
         subject_key[key] = turtle_term(s, prefixes)
         by_subject[key][p.value].add(turtle_term(o, prefixes))
     blocks = []
@@ -127,7 +92,7 @@ def _subject_blocks(triples: Iterable[tuple], indent: str = "",
 
 def turtle(quads: Iterable[Quad], prefixes: dict[str, str] | None = None) -> bytes:
     """The graphs merged into one, as readable, sorted Turtle (`prefixes` adds to the fixed set)."""
-    body = "\n".join(_subject_blocks(triples_of(quads), "", _by_length(prefixes)))
+    body = "\n".join(_subject_blocks(triples_of(quads), "", by_length(prefixes)))
     return (_prefix_block(prefixes) + "\n" + body).encode("utf-8")
 
 
@@ -141,7 +106,7 @@ def trig(quads: Iterable[Quad]) -> bytes:
         by_graph[key].append((q.subject, q.predicate, q.object))
     parts = [_prefix_block()]
     for key in sorted(by_graph):
-        triples = sorted(set(by_graph[key]), key=lambda t: (term_key(t[0]), t[1].value, str(t[2])))
+        triples = sorted(set(by_graph[key]), key=lambda t: (sort_key(t[0]), t[1].value, str(t[2])))
         head = "{" if key == "" else f"{turtle_term(names[key])} {{"
         parts.append(head + "\n" + "\n".join(_subject_blocks(triples, "    ")) + "}\n")
     return "\n".join(parts).encode("utf-8")

@@ -19,6 +19,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from cgt_graph.errors import CgtError
 from cgt_graph.publish.tables import TABLES
 
 KIND = {"authorisations": "authorisation", "products": "product", "pathways": "pathway",
@@ -32,8 +33,8 @@ COLUMNS = ["change", "id", "field", "old", "new"]
 RECORD_LOCATION = "<https://w3id.org/cgt-graph/ontology#recordLocation>"
 
 
-class DiffError(Exception):
-    """A folder is not a release."""
+class DiffError(CgtError):
+    """A folder is not a release (exit code 2)."""
 
 
 @dataclass(frozen=True)

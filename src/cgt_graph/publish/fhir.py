@@ -16,13 +16,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fhir.resources.bundle import Bundle
-from fhir.resources.regulatedauthorization import RegulatedAuthorization
 from pyoxigraph import Store
 
+from cgt_graph.errors import missing_extra
+from cgt_graph.graph.emit import CGT, ID
 from cgt_graph.sparql.library import run_named
 from cgt_graph.sparql.tables import read_table
-from cgt_graph.graph.emit import CGT, ID
+
+try:
+    from fhir.resources.bundle import Bundle
+    from fhir.resources.regulatedauthorization import RegulatedAuthorization
+except ImportError:
+    raise missing_extra("fhir.resources", "fhir", "FHIR R5 output") from None
 
 TYPE_SYSTEM = "http://hl7.org/fhir/regulated-authorization-type"
 ISO_3166 = "urn:iso:std:iso:3166"
@@ -77,7 +82,7 @@ def bundle(store: Store) -> Bundle:
     events: dict[str, list[dict[str, str | None]]] = {}
     for r in run_named(store, "authorisation-events").dicts():
         events.setdefault(str(r["authorisation_id"]), []).append(r)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for row in read_table(store, "fhir-authorisations").dicts():
         aid = str(row["authorisation_id"])
         res = resource(row, sorted(idents.get(aid, [])), events.get(aid, []))

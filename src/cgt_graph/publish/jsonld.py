@@ -12,17 +12,16 @@ Output is deterministic: nodes sorted by `@id`, keys sorted, values sorted.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from cgt_graph.graph.emit import PREFIXES
-from cgt_graph.publish.canonical import RDF_TYPE, XSD_STRING, triples_of
+from cgt_graph.publish.canonical import triples_of
+from cgt_graph.sparql.terms import RDF_TYPE, XSD_STRING
+from cgt_graph.sparql.terms import compact_iri as _compact
 
 CONTEXT_URL = "https://w3id.org/cgt-graph/context.jsonld"
-_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-_LOCAL = re.compile(r"^[A-Za-z0-9_][^\s:]*$")
 
 
 def context() -> dict[str, str]:
@@ -32,13 +31,6 @@ def context() -> dict[str, str]:
 def context_document() -> bytes:
     """The published context file."""
     return _dumps({"@context": context()})
-
-
-def _compact(iri: str) -> str:
-    for prefix, ns in _BY_LENGTH:
-        if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def _node_id(term) -> str:
@@ -69,7 +61,7 @@ def document(quads: Iterable[Quad]) -> dict[str, Any]:
     graph = []
     for key in sorted(nodes):
         node = nodes[key]
-        for k, v in node.items():
+        for v in node.values():
             if isinstance(v, list):
                 v.sort(key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
         graph.append(node)

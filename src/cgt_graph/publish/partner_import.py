@@ -40,6 +40,7 @@ from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFo
                         serialize)
 
 from cgt_graph import paths
+from cgt_graph.errors import CgtError
 from cgt_graph.graph import store as st
 from cgt_graph.curation.checks import SLUG
 from cgt_graph.graph.emit import BASE, GRAPH, ONTOLOGY_GRAPH
@@ -60,12 +61,12 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _CHECKSUM_LINE = re.compile(rb'<' + re.escape(SPDX.encode()) + rb'checksumValue> "([0-9a-f]{64})"')
 
 
-class ImportRefused(Exception):
+class ImportRefused(CgtError):
     """The file was refused; nothing was written. `code`: 2 unreadable/unsafe, 1 shape violations."""
 
     def __init__(self, file: Path | str, reason: str, code: int = 2, details: list[str] | None = None):
-        self.file, self.reason, self.code, self.details = str(file), reason, code, details or []
-        super().__init__(f"refused {file}: {reason}")
+        self.file, self.reason = str(file), reason
+        super().__init__(f"refused {file}: {reason}", code, details or [], note="nothing was written.")
 
 
 @dataclass
@@ -383,6 +384,7 @@ def _publish(store_path: Path, drop, add: list[Quad], write: dict[Path, bytes | 
                 if not (isinstance(q.graph_name, NamedNode) and drop(q.graph_name.value))]
         del current
         nquads = serialize(keep + add, format=RdfFormat.N_QUADS)
+        assert nquads is not None  # serialize returns the bytes when given no output
         build_dir = st.new_build_dir(store_path)
         loaded = st.bulk_load(build_dir, nquads)
         write_tables(loaded, build_dir)  # the tables answer with the partner graphs too

@@ -28,8 +28,10 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from cgt_graph import paths
-from cgt_graph.publish import canonical, fhir, jsonld, tables
+from cgt_graph.errors import CgtError, missing_extra, require_extra
+from cgt_graph.publish import canonical, jsonld, tables
 from cgt_graph.graph.emit import BASE, ONTOLOGY_GRAPH
+from cgt_graph.sparql.terms import RDF_TYPE
 
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -39,15 +41,14 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = canonical.RDF_TYPE
 OWL = "http://www.w3.org/2002/07/owl#"
 MEDIA = {".ttl": "text/turtle", ".nt": "application/n-triples", ".nq": "application/n-quads",
          ".trig": "application/trig", ".jsonld": "application/ld+json", ".csv": "text/csv",
          ".json": "application/fhir+json", ".html": "text/html"}
 
 
-class ReleaseError(Exception):
-    """The release cannot be written (bad version or date, already exists, no store)."""
+class ReleaseError(CgtError):
+    """The release cannot be written (bad version or date, already exists): exit code 2."""
 
 
 @dataclass
@@ -61,6 +62,8 @@ class ReleaseReport:
 
 def render(store: Store, version: str, date: str, ontology_dir: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the release as bytes (relative path -> content), and the counts."""
+    from cgt_graph.publish.fhir import fhir_json  # the release extra (fhir.resources)
+
     ontology_dir = ontology_dir or paths.ontology_dir()
     store = canonical.curated_store(store)  # partner graphs stay out of releases
     quads = canonical.data_quads(store)
@@ -71,7 +74,7 @@ def render(store: Store, version: str, date: str, ontology_dir: Path | None = No
         "cgt-graph.trig": canonical.trig(quads),
         "cgt-graph.jsonld": jsonld.jsonld(quads),
         "context.jsonld": jsonld.context_document(),
-        "fhir/regulated-authorizations.json": fhir.fhir_json(store),
+        "fhir/regulated-authorizations.json": fhir_json(store),
         "ontology/cgt.ttl": (ontology_dir / "cgt.ttl").read_bytes(),
         "ontology/shapes.ttl": (ontology_dir / "shapes.ttl").read_bytes(),
         "ontology/index.html": ontology_html(ontology_dir / "cgt.ttl"),
@@ -86,6 +89,7 @@ def render(store: Store, version: str, date: str, ontology_dir: Path | None = No
 
 
 def release(store: Store, out: Path, version: str, date: str, ontology_dir: Path | None = None) -> ReleaseReport:
+    require_extra("release", "a release", "pylode", "fhir.resources")
     if not VERSION.match(version):
         raise ReleaseError(f"version must be letters, digits, '.', '_' or '-' (got {version!r})")
     if not DATE.match(date):
@@ -121,7 +125,7 @@ def statistics(quads: list[Quad]) -> dict:
         if p.value == RDF_TYPE and isinstance(s, NamedNode) and isinstance(o, NamedNode):
             classes[o.value] += 1
             typed.add(s.value)
-    graphs = Counter(q.graph_name.value for q in quads)
+    graphs = Counter(q.graph_name.value for q in quads if isinstance(q.graph_name, NamedNode))
     return {"triples": len(triples), "quads": len(quads), "entities": len(typed),
             "subjects": len({t[0] for t in triples}), "properties": len({t[1] for t in triples}),
             "classes": dict(sorted(classes.items())), "graphs": dict(sorted(graphs.items()))}
@@ -171,7 +175,7 @@ def void(store: Store, quads: list[Quad], counts: dict, version: str, date: str,
         add(sub, VOID + "triples", lit(n, integer))
     # the sources used: every cited source record
     entity = NamedNode("http://www.w3.org/ns/prov#entity")
-    for src in sorted({q.object.value for q in quads if q.predicate == entity}):
+    for src in sorted({q.object.value for q in quads if q.predicate == entity and isinstance(q.object, NamedNode)}):
         add(ds, DCT + "source", NamedNode(src))
     for name in sorted(files):
         if name in ("void.ttl", "SHA256SUMS"):
@@ -198,7 +202,10 @@ def ontology_html(path: Path) -> bytes:
     """Ontology documentation as one self-contained HTML page (pyLODE, offline)."""
     import logging
 
-    from pylode import OntPub
+    try:
+        from pylode import OntPub
+    except ImportError:
+        raise missing_extra("pylode", "release", "a release") from None
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     return OntPub(ontology=str(path)).make_html().encode("utf-8")

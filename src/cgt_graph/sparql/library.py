@@ -20,24 +20,33 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from pyoxigraph import (BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Store,
-                        Variable)
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
 from cgt_graph import paths
+from cgt_graph.errors import CgtError
 from cgt_graph.curation.checks import SLUG
 from cgt_graph.graph.emit import iri
+from cgt_graph.sparql import terms
 
+#: `cgt-graph stats`: (title, library query), in the order printed
+STATS = [("Nodes per class", "counts-by-class"),
+         ("Authorisations per jurisdiction", "counts-by-jurisdiction"),
+         ("Products per modality", "counts-by-modality"),
+         ("Authorisations per regulatory class", "counts-by-class-scheme"),
+         ("Citations per evidence level", "counts-by-evidence"),
+         ("Seed claims against the graph", "claims-vs-graph")]
 IRI_PARAM_TYPES = {"modality", "product", "jurisdiction", "pathway", "agency", "class", "source",
                    "claim", "policy", "scheme"}
 
 
-class QueryError(Exception):
-    """A query could not be found, bound or run."""
+class QueryError(CgtError):
+    """A query could not be found, bound or run (exit code 2)."""
 
 
 @dataclass
@@ -84,9 +93,22 @@ def parse_query_file(path: Path) -> LibraryQuery:
     return LibraryQuery(path.stem, title, description, text, params, path)
 
 
+_PARSED: dict[Path, tuple[list[str], dict[str, LibraryQuery]]] = {}
+
+
 def library(directory: Path | None = None) -> dict[str, LibraryQuery]:
+    """The library queries of `directory` (default: the package's queries), by name.
+
+    The files are parsed once per directory; adding, removing or renaming a query file makes
+    it parse again (a file edited in place is seen by the next process).
+    """
     directory = directory or paths.queries_dir()
-    return {p.stem: parse_query_file(p) for p in sorted(directory.glob("*.rq"))}
+    names = sorted(n for n in os.listdir(directory) if n.endswith(".rq"))
+    parsed = _PARSED.get(directory)
+    if parsed is None or parsed[0] != names:
+        parsed = (names, {n[:-3]: parse_query_file(directory / n) for n in names})
+        _PARSED[directory] = parsed
+    return dict(parsed[1])
 
 
 def get(name: str) -> LibraryQuery:
@@ -121,11 +143,6 @@ def bind(q: LibraryQuery, values: dict[str, str]) -> dict[Variable, Any]:
     return subs
 
 
-def data_graphs(store: Store) -> list[NamedNode]:
-    """The named graphs: one per data file, and the ontology."""
-    return sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
-
-
 @dataclass
 class Result:
     """A SELECT result as plain Python: column names and rows of strings (or None)."""
@@ -133,22 +150,18 @@ class Result:
     columns: list[str]
     rows: list[list[str | None]]
 
+    @classmethod
+    def from_dicts(cls, rows: list[dict[str, object]]) -> Result:
+        """A table of Python rows (columns from the first row; values as text)."""
+        cols = list(rows[0]) if rows else ["(no rows)"]
+        return cls(cols, [[None if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows])
+
     def dicts(self) -> list[dict[str, str | None]]:
-        return [dict(zip(self.columns, r)) for r in self.rows]
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
 
     def column(self, name: str) -> list[str | None]:
         i = self.columns.index(name)
         return [r[i] for r in self.rows]
-
-
-def _text(term: Any) -> str | None:
-    if term is None:
-        return None
-    if isinstance(term, (NamedNode, Literal)):
-        return term.value
-    if isinstance(term, BlankNode):
-        return "_:" + term.value
-    return str(term)
 
 
 def run(store: Store, text: str) -> Result:
@@ -164,15 +177,20 @@ def run(store: Store, text: str) -> Result:
     if not isinstance(out, QuerySolutions):
         raise QueryError("only SELECT and ASK queries give a table; use CONSTRUCT through the endpoint")
     cols = [v.value for v in out.variables]
-    rows = [[_text(sol[c]) for c in cols] for sol in out]
+    rows = [[terms.text(sol[c]) for c in cols] for sol in out]
     return Result(cols, rows)
 
 
-def substitute(text: str, terms: dict[Variable, Any]) -> str:
-    """Write each bound term in place of `$name` in the query text."""
-    for var, term in terms.items():
-        text = re.sub(r"\$" + re.escape(var.value) + r"\b", lambda _m, t=str(term): t, text)
+def substitute(text: str, bindings: dict[Variable, Any]) -> str:
+    """Write each bound term (in N-Triples) in place of `$name` in the query text."""
+    for var, term in bindings.items():
+        text = re.sub(r"\$" + re.escape(var.value) + r"\b", _verbatim(terms.ntriples(term) or ""), text)
     return text
+
+
+def _verbatim(written: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts `written` as it is (no backslash processing)."""
+    return lambda _match: written
 
 
 def bound_text(name: str, values: dict[str, str] | None = None) -> str:
@@ -207,8 +225,8 @@ def _table(cols: list[str], rows: Iterable[list[str | None]], width: int = 60) -
 
     body = [[cell(v) for v in r] for r in rows]
     widths = [max([len(c)] + [len(r[i]) for r in body]) for i, c in enumerate(cols)]
-    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
     sep = "  ".join("-" * w for w in widths)
-    out = [line, sep] + ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in body]
+    out = [line, sep] + ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in body]
     out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
     return "\n".join(o.rstrip() for o in out) + "\n"

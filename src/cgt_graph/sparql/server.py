@@ -187,7 +187,7 @@ class Worker:
 
     def restart(self) -> None:
         try:
-            os.kill(self.proc.pid, signal.SIGKILL)
+            os.kill(self.proc.pid, signal.SIGKILL)  # type: ignore[arg-type]  # None before start: TypeError, caught
         except (ProcessLookupError, TypeError):
             pass
         self.proc.join(5)
@@ -282,9 +282,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("X-Content-Type-Options", "nosniff")
         # headers and body in one write: a separate small write waits on the client's delayed ACK
-        self._headers_buffer.append(b"\r\n")
+        self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]  # BaseHTTPRequestHandler's, not in typeshed
         if self.command != "HEAD":
-            self._headers_buffer.append(body)
+            self._headers_buffer.append(body)  # type: ignore[attr-defined]
         self.flush_headers()
 
     def _error(self, status: int, message: str) -> None:

@@ -102,7 +102,7 @@ def render() -> None:
     event = draw(g, nodes, selected, key=f"graph-{mode}-{len(types)}", height=640)
     _on_event(g, event)
     selected = st.session_state.get("graph_selected")
-    if selected in g:
+    if isinstance(selected, str) and selected in g:
         d = graphview.node_details(g, selected)
         st.markdown(f"#### {common.md(str(d['label']))}")
         common.say(f"{pretty(str(d['type']))} · {d['record']}")

@@ -26,12 +26,12 @@ def render() -> None:
     chosen = {f: list(st.session_state.get(f"facet_{f}", [])) for f in explore.FACETS}
     counts = explore.facet_counts(rows, q, chosen)
     cols = st.columns(len(explore.FACETS))
-    for col, facet in zip(cols, explore.FACETS):
+    for col, facet in zip(cols, explore.FACETS, strict=True):
         options = [v for v, _ in counts[facet]]
         n = dict(counts[facet])
         with col:
             chosen[facet] = st.multiselect(facet, options, key=f"facet_{facet}",
-                                           format_func=lambda v, n=n: f"{v} ({n.get(v, 0)})")
+                                           format_func=lambda v, n=n: f"{v} ({n.get(v, 0)})")  # type: ignore[misc]  # mypy cannot infer a lambda with a default
     st.session_state["search_state"] = {"q": q, "facets": chosen}
     found = explore.filter_rows(rows, q, chosen)
     n_products = len({r["product_id"] for r in found})

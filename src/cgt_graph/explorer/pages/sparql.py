@@ -76,7 +76,7 @@ def render() -> None:
                            mime="text/turtle", key="sparql_download_ttl")
     else:
         st.markdown(f"**{len(answer.rows)} rows**")
-        st.dataframe(common.frame([dict(zip(answer.columns, r)) for r in answer.rows], answer.columns),
+        st.dataframe(common.frame([dict(zip(answer.columns, r, strict=True)) for r in answer.rows], answer.columns),
                      hide_index=True, width="stretch", key="sparql_result")
         st.download_button("Download results (CSV)", answer.csv_bytes(), file_name="query.csv", mime="text/csv",
                            key="sparql_download")
