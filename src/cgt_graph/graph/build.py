@@ -18,7 +18,8 @@ from cgt_graph import paths
 from cgt_graph.graph import store as st
 from cgt_graph.sparql import tables
 from cgt_graph.curation.checks import Index, check
-from cgt_graph.curation.load import DataError, Problem, load_records
+from cgt_graph.curation.load import DataError, Problem, count_files, load_records
+from cgt_graph.progress import ticker
 from cgt_graph.publish.partner_import import stored_nquads
 from cgt_graph.graph.emit import ONTOLOGY_GRAPH, record_nquads
 from cgt_graph.graph.validate import graph_lookup, load_shapes, problems_from, pyshacl_violations
@@ -68,7 +69,7 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     t0 = time.perf_counter()
     progress(f"reading {data_dir}")
     try:
-        records, problems = load_records(data_dir)
+        records, problems = load_records(data_dir, on_file=ticker(progress, "reading", count_files(data_dir), "file"))
     except DataError as exc:
         raise DataError(_relocate(exc.problems, data_dir)) from None
     if problems:
@@ -115,7 +116,8 @@ def validate_nquads(nquads: bytes, ontology_dir: Path, validator: str = "auto",
     if validator == "fast":
         store = Store()  # in memory: Oxigraph answers the checks 3-5x faster than from disk
         store.bulk_load(nquads, format=RdfFormat.N_QUADS)
-        return problems_from(sparql_violations(store, shapes), locate_in_store(store)), validator
+        on_check = ticker(progress, "validating", len(compile_shapes(shapes)), "check")
+        return problems_from(sparql_violations(store, shapes, on_check), locate_in_store(store)), validator
     ds = Dataset()
     ds.parse(data=nquads, format="nquads")
     flat = Graph()  # data and ontology: the fixed vocabularies live in the ontology
@@ -166,7 +168,7 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
         del store  # close before publishing
         t1 = time.perf_counter()
         progress("materialising the whole-graph tables")
-        tables.write_tables(tables.query_store(nquads, build_dir, quads), build_dir)  # published with the store
+        tables.write_tables(tables.query_store(nquads, build_dir, quads), build_dir, progress)  # published with it
         timings["tables"] = time.perf_counter() - t1
         st.publish(store_path, build_dir)
     progress(f"published {store_path} -> {build_dir.name}")

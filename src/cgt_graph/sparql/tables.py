@@ -26,6 +26,7 @@ from typing import Callable
 from pyoxigraph import Store
 
 from cgt_graph.graph.store import IN_MEMORY_MAX_QUADS, build_of
+from cgt_graph.progress import ticker
 from cgt_graph.sparql.library import Result, bound_text, library, run_named
 
 TABLES = ("authorisations-table", "sources-table", "products-table", "graph-nodes", "graph-edges",
@@ -66,7 +67,7 @@ def answer_key(query: str) -> str:
     return hashlib.sha256(query.encode("utf-8")).hexdigest()[:32]
 
 
-def write_answers(store: Store, build: Path) -> dict[str, int]:
+def write_answers(store: Store, build: Path, tick: Callable[[], None] | None = None) -> dict[str, int]:
     """The endpoint's answers to the counting library queries, in every SPARQL results format,
     under `build` (a request with exactly that query text is answered from the file)."""
     from pyoxigraph import QueryResultsFormat, parse_query_results
@@ -75,6 +76,8 @@ def write_answers(store: Store, build: Path) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     sizes = {}
     for name in answered_queries():
+        if tick:
+            tick()
         text = bound_text(name)
         key = answer_key(text)
         json_body = store.query(text, use_default_graph_as_union=True).serialize(
@@ -117,9 +120,9 @@ def write_tables(store: Store, build: Path, progress: Callable[[str], None] | No
     folder = build / DIRNAME
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
+    tick = ticker(progress, "tables", len(TABLES) + len(answered_queries()), "table")
     for name in TABLES:
-        if progress:
-            progress(name)
+        tick()
         result = run_named(store, name)
         columns = list(zip(*result.rows)) if result.rows else [() for _ in result.columns]
         table = pa.table({c: pa.array(list(v), type=pa.string()) for c, v in zip(result.columns, columns)})
@@ -127,7 +130,7 @@ def write_tables(store: Store, build: Path, progress: Callable[[str], None] | No
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, table_path(build, name))
         counts[name] = len(result.rows)
-    write_answers(store, build)
+    write_answers(store, build, tick)
     return counts
 
 
