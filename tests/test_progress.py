@@ -42,3 +42,15 @@ def test_quiet_prints_nothing_even_on_a_terminal(tmp_path):
     out = Terminal()
     _build(tmp_path, Reporter(quiet=True, stream=out))
     assert out.getvalue() == ""
+
+
+def test_a_release_counts_its_files_on_a_terminal(tmp_path):
+    from cgt_graph.graph import store as st
+    from cgt_graph.publish.release import release
+
+    build(tmp_path / "store", FIXTURE_DATA)
+    out = Terminal()
+    report = release(st.open_read_only(tmp_path / "store"), tmp_path / "rel", "v1", "2026-01-01",
+                     progress=Reporter(stream=out))
+    n = len(report.files) - 1  # SHA256SUMS is written after the bar closes
+    assert f"release: 100%" in out.getvalue() and f"{n}/{n}" in out.getvalue()
