@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,13 +82,15 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     progress(f"{len(records)} records checked; making RDF")
     t1 = time.perf_counter()
     idx = Index(records)
-    parts: list[str] = []
+    buf = io.BytesIO()  # file by file: never the whole graph as a list of strings and a joined copy
+    data_triples = 0
     for _file, lines in record_nquads(records, idx):
-        parts.extend(lines)
-    data_triples = len(parts)
+        data_triples += len(lines)
+        buf.write("".join(lines).encode("utf-8"))
     del records, idx
-    nquads = "".join(parts).encode("utf-8") + ontology_nquads(ontology_dir)
-    del parts
+    buf.write(ontology_nquads(ontology_dir))
+    nquads = buf.getvalue()
+    del buf
     timings["rdf"] = time.perf_counter() - t1
     used = None
     if shacl:
@@ -159,7 +162,8 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
         t0 = time.perf_counter()
-        nquads = compiled.nquads + stored_nquads(store_path)  # accepted partner graphs survive rebuilds (partner_import.py)
+        partners = stored_nquads(store_path)  # accepted partner graphs survive rebuilds (partner_import.py)
+        nquads = compiled.nquads + partners if partners else compiled.nquads
         build_dir = st.new_build_dir(store_path)
         progress(f"loading into {build_dir}")
         store = st.bulk_load(build_dir, nquads)
