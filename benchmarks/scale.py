@@ -161,7 +161,7 @@ def bench_size(size: float, work: Path, args: argparse.Namespace) -> dict:
         res["serve_query"] = run_child(STEPS + ["serve", str(store), str(args.clients), str(args.seconds)])
         answers.with_name("answers.off").rename(answers)
     say(f"[{tag}] materialised tables")
-    res["tables"] = run_child(STEPS + ["tables", str(store), str(args.runs)])
+    res["tables"] = run_child(STEPS + ["tables", str(store), str(max(args.runs, 10))])
     explorer = HERE / "explorer.py"
     if size != 1:
         # benchmarks/explorer.py builds and walks the real graph (Kymriah, "CAR-T"); timing it again
@@ -242,6 +242,7 @@ def table(results: dict) -> str:
         f"{_f(s.get('serve_query', {}).get('group_by_rps'), '.1f'):>22}" for s in sizes))
     lines.append("")
     lines.append(f"{'whole table (ms): Parquet p95 / query p95':42}" + "".join(f"{'file     query':>22}" for _ in sizes))
+    lines.append("(file: read_table, rows as Python lists; CPU p50 and read_arrow CPU p50 in the JSON)")
     tnames = sorted({n for s in sizes for n in s.get("tables", {}).get("tables", {})})
     for n in tnames:
         cells = []
