@@ -47,6 +47,14 @@ CASES = {
                      "duplicate-id", "- id: fx-us-list", 1),
     "wrong-type": ("claims/fixture.yaml", "value: 3", "value: three", "type", "value: three", 1),
     "bad-vocabulary": ("authorisations/CN.yaml", "status: withdrawn", "status: lapsed", "vocabulary", "status: lapsed", 1),
+    # history (#14): one per new record kind
+    "milestone-after-decision": ("milestones/US.yaml", "date: 2018-01-20", "date: 2018-04-20",
+                                 "milestone-after-decision", "date: 2018-04-20", 1),
+    "extension-before-approval": ("indications/US.yaml", "decision_date: 2020-01-10", "decision_date: 2017-01-10",
+                                  "extension-before-approval", "decision_date: 2017-01-10", 1),
+    "outcome-without-source": ("outcomes/US.yaml",
+                               "  sources:\n    - source: fx-us-list\n      quote: A complete response letter was issued for DELTACEL in August 2020.\n",
+                               "", "required", "- id: fx-deltacel-crl", 1),
     # every authorisation is classified (or says not-classified); every fact cites a known source with an http(s) URL
     "unclassified-authorisation": ("authorisations/EU.yaml", "  classification: fx-eu-gtmp\n  sources:\n    - source: fx-eu-register\n"
                                    "      quote: Gammavec", "  sources:\n    - source: fx-eu-register\n      quote: Gammavec",

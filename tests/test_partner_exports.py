@@ -111,7 +111,9 @@ def test_jsonld_context_is_inline_and_matches_the_published_file(fixture_oxi):
 def test_tables_have_one_row_per_record(fixture_oxi):
     counts = {t: len(tables.table_rows(fixture_oxi, t)) for t in tables.TABLES}
     assert counts == {"authorisations": 6, "products": 3, "pathways": counts["pathways"], "classes": 2,
-                      "sources": counts["sources"]}
+                      "sources": counts["sources"],
+                      # history (#14): the fixture's indication decisions, milestones, outcomes, events
+                      "indications": 2, "milestones": 7, "outcomes": 2, "events": counts["events"]}
     assert counts["pathways"] >= 3 and counts["sources"] >= 3
     products = {r["product_id"]: r for r in tables.table_rows(fixture_oxi, "products")}
     assert products["demogene-parvovec"]["brand_names"] == "Gammavec"

@@ -73,6 +73,26 @@ REFUSED = {
     "mint-in-our-namespace": ("mint.ttl",
                               "<https://w3id.org/cgt-graph/id/product/new-thing> <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .\n",
                               2, ["names nothing we published", "product/new-thing"]),
+    "label-on-our-class": ("class.ttl", "<https://w3id.org/cgt-graph/ontology#MarketingAuthorisation> "
+                           "<http://www.w3.org/2000/01/rdf-schema#label> \"Approval\"@en .\n",
+                           2, ["ontology's term", "ontology#MarketingAuthorisation"]),
+    "redefine-our-property": ("prop.ttl", "<https://w3id.org/cgt-graph/ontology#product> "
+                              "<http://www.w3.org/2000/01/rdf-schema#subPropertyOf> <http://www.w3.org/2000/01/rdf-schema#seeAlso> .\n",
+                              2, ["ontology's term", "ontology#product"]),
+    "concept-scheme": ("scheme.ttl", "<https://w3id.org/cgt-graph/ontology#EvidenceLevels> "
+                       "<http://www.w3.org/2004/02/skos/core#prefLabel> \"x\"@en .\n", 2, ["ontology#EvidenceLevels"]),
+    "the-ontology-itself": ("onto.ttl", "<https://w3id.org/cgt-graph/ontology> <http://www.w3.org/2002/07/owl#versionInfo> \"9\" .\n",
+                            2, ["ontology's term"]),
+    "equate-with-our-class": ("equiv.ttl", "<https://partner.example/Approval> <http://www.w3.org/2002/07/owl#equivalentClass> "
+                              "<https://w3id.org/cgt-graph/ontology#MarketingAuthorisation> .\n",
+                              2, ["equate or extend", "MarketingAuthorisation"]),
+    "same-as-curated": ("same.ttl", "<https://partner.example/x> <http://www.w3.org/2002/07/owl#sameAs> "
+                        "<https://w3id.org/cgt-graph/id/product/demogene-parvovec> .\n", 2, ["owl:sameAs", "demogene-parvovec"]),
+    "huge-literal": ("huge.nt", "<https://partner.example/a> <http://www.w3.org/2000/01/rdf-schema#comment> \""
+                     + "x" * 300_000 + "\" .\n", 2, ["300000 characters", "over the limit"]),
+    "blank-node-shape-violation": ("bnode.ttl", "@prefix cgt: <https://w3id.org/cgt-graph/ontology#> .\n"
+                                   "[] a cgt:MarketingAuthorisation ; cgt:product <https://w3id.org/cgt-graph/id/product/demogene-parvovec> .\n",
+                                   1, ["SHACL violation", "_:"]),
     "syntax-error": ("broken.ttl", "<https://partner.example/a> <https://partner.example/p> \"unterminated .\n",
                      2, ["not valid turtle", "line 1"]),
     "shape-violation": ("auth.ttl", """@prefix cgt: <https://w3id.org/cgt-graph/ontology#> .
@@ -173,3 +193,44 @@ def test_import_is_idempotent_survives_build_and_can_be_removed(tmp_path, cli):
     assert len(st.open_read_only(store)) == base
     rc, _, err = cli("import", "--remove", "acme", "--store", str(store))
     assert rc == 2 and "no graphs of partner" in err
+
+
+def test_blank_node_subjects_are_imported(tmp_path, cli):
+    store = tmp_path / "store"
+    build(store, FIXTURE_DATA)
+    path = tmp_path / "notes.ttl"
+    path.write_text("@prefix ex: <https://partner.example/data/> .\n"
+                    "[] ex:about <https://w3id.org/cgt-graph/id/product/demogene-parvovec> ; ex:note \"reviewed\" .\n")
+    rc, out, err = cli("import", "--partner", "acme", str(path), "--store", str(store))
+    assert rc == 0, err
+    assert "2 triples" in out
+
+
+@pytest.mark.parametrize("where,errno_,words", [
+    ("bulk_load", 28, "no space left on the device"),     # ENOSPC while the new build is written
+    ("new_build_dir", 30, "the file system is read-only"),  # EROFS: a read-only home
+])
+def test_a_store_that_cannot_be_written_ends_with_exit_3_and_one_line(partner_store, tmp_path, cli, monkeypatch,
+                                                                         where, errno_, words):
+    import os
+
+    from cgt_graph.graph import store as store_module
+
+    real = getattr(store_module, where)
+
+    def failing(*args, **kwargs):
+        if where == "bulk_load":
+            real(*args, **kwargs)  # part of the build is on disk when the disk fills up
+        raise OSError(errno_, os.strerror(errno_), str(partner_store))
+    monkeypatch.setattr(store_module, where, failing)
+    path = tmp_path / "approvals.ttl"
+    path.write_text(GOOD)
+    before = snapshot(partner_store)
+    rc, out, err = cli("import", "--partner", "acme", str(path), "--store", str(partner_store))
+    assert rc == 3
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"error: refused {path}: cannot write the store") and words in lines[0]
+    assert lines[1:] == ["nothing was written."] and "Traceback" not in err
+    after = snapshot(partner_store)
+    assert after[0] == before[0]
+    assert set(after[1]) ^ set(before[1]) == set()  # no half build, no kept file, no temporary file

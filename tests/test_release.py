@@ -20,7 +20,9 @@ EXPECTED_FILES = {"SHA256SUMS", "void.ttl", "context.jsonld", "cgt-graph.ttl", "
                   "cgt-graph.trig", "cgt-graph.jsonld", "fhir/regulated-authorizations.json",
                   "ontology/cgt.ttl", "ontology/shapes.ttl", "ontology/index.html",
                   "tables/authorisations.csv", "tables/products.csv", "tables/pathways.csv",
-                  "tables/classes.csv", "tables/sources.csv"}
+                  "tables/classes.csv", "tables/sources.csv",
+                  # history (#14)
+                  "tables/indications.csv", "tables/milestones.csv", "tables/outcomes.csv", "tables/events.csv"}
 
 
 def files(folder: Path) -> dict[str, bytes]:

@@ -31,11 +31,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(store: Path, timeout: float = 2.0) -> tuple[subprocess.Popen, str]:
+def _start(store: Path, timeout: float = 2.0, *extra: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", "import sys; from cgt_graph.cli import main; sys.exit(main())",
-         "serve", "--port", str(port), "--timeout", str(timeout), "--store", str(store)],
+         "serve", "--port", str(port), "--timeout", str(timeout), "--store", str(store), *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -196,3 +196,190 @@ def test_queries_read_a_consistent_snapshot_while_build_replaces_the_store(endpo
     t.join(30)
     assert len(results) > 10
     assert set(results) == {(200, "6")}
+
+
+# ----------------------------------------------------------------------------- the SPARQL 1.1 Protocol
+
+def _request(url: str, method: str, path: str, body: bytes | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    import http.client
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    conn.putrequest(method, path, skip_accept_encoding=True)
+    for k, v in (headers or {}).items():
+        conn.putheader(k, v)
+    if body is not None:
+        conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    r = conn.getresponse()
+    out = r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    conn.close()
+    return out
+
+
+def test_no_server_header_and_cors_on_errors(endpoint):
+    status, headers, _ = _request(endpoint[0], "GET", "/sparql?query=" + urllib.parse.quote(COUNT))
+    assert status == 200 and "server" not in headers
+    status, headers, _ = _request(endpoint[0], "GET", "/nowhere")
+    assert status == 404 and headers["access-control-allow-origin"] == "*" and "server" not in headers
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_get_405_with_allow(endpoint, method):
+    status, headers, body = _request(endpoint[0], method, "/sparql?query=ASK%7B%7D")
+    assert status == 405 and headers["allow"] == "GET, HEAD, POST, OPTIONS"
+    assert headers["content-type"].startswith("text/plain") and b"<html" not in body.lower()
+
+
+def test_head_answers_headers_only(endpoint):
+    status, headers, body = _request(endpoint[0], "HEAD", "/sparql?query=" + urllib.parse.quote(COUNT))
+    assert status == 200 and headers["content-type"] == "application/sparql-results+json" and body == b""
+
+
+@pytest.mark.parametrize("headers,status", [
+    ({}, 415),                                                             # no Content-Type: not a form
+    ({"Content-Type": "text/plain"}, 415),
+    ({"Content-Type": "application/sparql-query; charset=UTF-16"}, 415),
+    ({"Content-Type": "application/sparql-query; charset=ISO-8859-1"}, 415),
+    ({"Content-Type": "application/sparql-query; charset=utf-8"}, 200),
+])
+def test_post_content_type_and_charset(endpoint, headers, status):
+    got, _, body = _request(endpoint[0], "POST", "/sparql", COUNT.encode(), headers)
+    assert got == status, body
+
+
+def test_form_post_without_content_type_is_not_read_as_a_form(endpoint):
+    got, _, body = _request(endpoint[0], "POST", "/sparql", b"query=ASK%7B%7D")
+    assert got == 415 and b"Content-Type" in body
+
+
+def test_dataset_parameters_are_honoured(endpoint):
+    url, store = endpoint
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+    names = [line.strip("<>") for line in _get(url, graphs, "text/tab-separated-values")[2].decode().split()[1:]]
+    assert len(names) > 1
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    total = int(_get(url, count, "text/csv")[2].split()[1])
+    q = urllib.parse.urlencode({"query": count, "default-graph-uri": names[0]})
+    status, _, body = _request(url, "GET", "/sparql?" + q, headers={"Accept": "text/csv"})
+    one = int(body.split()[1])
+    assert status == 200 and 0 < one < total          # only that graph, not the union
+    q = urllib.parse.urlencode({"query": "SELECT ?g WHERE { GRAPH ?g { } }", "named-graph-uri": names[1]})
+    status, _, body = _request(url, "GET", "/sparql?" + q, headers={"Accept": "text/csv"})
+    assert status == 200 and body.decode().split() == ["g", names[1]]
+    # FROM in the query chooses the dataset when the protocol does not
+    status, _, body, _ = _get(url, f"SELECT (COUNT(*) AS ?n) FROM <{names[0]}> WHERE {{ ?s ?p ?o }}", "text/csv")
+    assert int(body.split()[1]) == one
+
+
+def test_relative_iris_resolve_against_the_endpoint(endpoint):
+    status, _, body, _ = _get(endpoint[0], "SELECT ?x WHERE { BIND(<a/b> AS ?x) }", "text/csv")
+    assert status == 200 and body.decode().split()[1] == endpoint[0] + "/a/b"
+
+
+def test_unknown_function_is_a_client_error(endpoint):
+    status, _, body, _ = _get(endpoint[0], "SELECT (<http://example.org/f>(1) AS ?x) WHERE {}")
+    assert status == 400 and b"http://example.org/f" in body
+
+
+def test_service_description(endpoint):
+    url, _ = endpoint
+    status, headers, body = _request(url, "GET", "/sparql", headers={"Accept": "text/turtle"})
+    assert status == 200 and headers["content-type"].startswith("text/turtle")
+    g = Graph().parse(data=body, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    rows = list(g.query(f"""PREFIX sd: <{sd}> SELECT ?lang (COUNT(DISTINCT ?ng) AS ?graphs) WHERE {{
+        ?s a sd:Service ; sd:endpoint <{url}/sparql> ; sd:supportedLanguage ?lang ; sd:resultFormat ?f ;
+           sd:feature sd:UnionDefaultGraph ; sd:defaultDataset [ sd:defaultGraph ?dg ; sd:namedGraph [ sd:name ?ng ] ] }}
+        GROUP BY ?lang"""))
+    assert [(str(r[0]), int(r[1]) > 1) for r in rows] == [(sd + "SPARQL11Query", True)]
+    examples = list(g.query("PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?q WHERE { ?e a sh:SPARQLExecutable ; sh:select ?q }"))
+    assert len(examples) > 10 and any("MarketingAuthorisation" in str(r[0]) for r in examples)
+    status, headers, body = _request(url, "GET", "/sparql", headers={"Accept": "application/rdf+xml"})
+    assert status == 200 and headers["content-type"] == "application/rdf+xml" and len(Graph().parse(data=body, format="xml")) == len(g)
+    status, headers, body = _request(url, "GET", "/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert status == 200 and headers["content-type"].startswith("text/html")
+
+
+# ----------------------------------------------------------------------------- slow and broken clients
+
+def _raw(url: str, data: bytes, timeout: float = 30) -> tuple[bytes, float]:
+    """Send raw bytes, read until the server closes: (everything received, seconds)."""
+    u = urllib.parse.urlsplit(url)
+    s = socket.create_connection((u.hostname, u.port))
+    s.settimeout(timeout)
+    t0 = time.perf_counter()
+    s.sendall(data)
+    out = b""
+    try:
+        while chunk := s.recv(65536):
+            out += chunk
+    except ConnectionResetError:
+        pass
+    finally:
+        s.close()
+    return out, time.perf_counter() - t0
+
+
+@pytest.fixture(scope="module")
+def strict_endpoint(endpoint):
+    proc, url = _start(endpoint[1], 2.0, "--request-timeout", "1")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_a_declared_body_never_sent_is_dropped_within_the_request_timeout(strict_endpoint):
+    out, seconds = _raw(strict_endpoint, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                                         b"Content-Length: 100\r\n\r\nASK")
+    assert out.startswith(b"HTTP/1.1 408") and seconds < 5  # the timeout is 1 s; the socket would wait 30
+
+
+@pytest.mark.parametrize("data", [b"", b"GET /sparql?query=ASK HTTP/1.1\r\nHost: x\r\n"], ids=["silent", "half-a-head"])
+def test_a_connection_that_never_sends_a_request_is_closed(strict_endpoint, data):
+    out, seconds = _raw(strict_endpoint, data)
+    assert out == b"" and seconds < 5
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(strict_endpoint):
+    one = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+    out, _ = _raw(strict_endpoint, one * 3)
+    assert out.count(b"HTTP/1.1 200") == 3
+
+
+def test_oversized_head_and_body_are_refused(strict_endpoint):
+    out, _ = _raw(strict_endpoint, b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 431") or out.startswith(b"HTTP/1.1 400")
+    out, _ = _raw(strict_endpoint, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                                   b"Content-Length: 2000000\r\n\r\n" + b"x" * 1000)
+    assert out.startswith(b"HTTP/1.1 413")  # refused on the declared length, before the body is read
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def test_killed_workers_are_replaced_and_no_request_is_lost(strict_endpoint, endpoint):
+    import os
+    import signal
+    proc, url = _start(endpoint[1], 2.0)
+    try:
+        before = _children(proc.pid)
+        assert len(before) == 5  # two fast, two slow, one standing by
+        os.kill(before[0], signal.SIGKILL)  # one worker: nobody notices
+        assert [_get(url, COUNT)[0] for _ in range(20)] == [200] * 20
+        for pid in before[1:]:  # all of them: every request still gets an HTTP answer (never a closed
+            os.kill(pid, signal.SIGKILL)  # connection), 503 + Retry-After until new workers have started
+        statuses = [_get(url, COUNT)[0] for _ in range(20)]
+        assert set(statuses) <= {200, 503}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(set(_children(proc.pid)) - set(before)) < 5:
+            time.sleep(0.05)
+        assert len(set(_children(proc.pid)) - set(before)) == 5
+        assert [_get(url, COUNT)[0] for _ in range(10)] == [200] * 10
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -28,7 +28,7 @@ from cgt_graph.errors import INTERNAL, CgtError
 COMMANDS = {"validate": "data:validate", "lint": "data:lint", "build": "data:build", "query": "query:query",
             "export": "publish:export", "release": "publish:release", "diff": "publish:diff",
             "import": "publish:import_", "stats": "query:stats", "review": "query:review",
-            "network": "network:network", "serve": "query:serve"}
+            "network": "network:network", "analyse": "history:analyse", "serve": "query:serve"}
 
 
 class _Group(click.Group):

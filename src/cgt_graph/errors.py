@@ -13,7 +13,7 @@ from typing import Sequence
 OK = 0
 DATA = 1      # the data breaks a rule (or a partner file breaks the shapes)
 USAGE = 2     # unreadable input or bad usage: malformed YAML, unknown option, query or parameter, missing extra
-STORE = 3     # no store (run `cgt-graph build`) or another build holds the lock
+STORE = 3     # no store (run `cgt-graph build`), another build holds the lock, or the store cannot be written
 INTERNAL = 4  # a bug in cgt-graph: please report it
 
 

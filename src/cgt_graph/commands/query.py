@@ -112,21 +112,45 @@ def review(reasons: tuple[str, ...], summary: bool, fmt: str, store_path: Path |
 @click.option("--port", default=7878, show_default=True, help="TCP port on 127.0.0.1.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind (keep it on loopback unless you put a proxy in front).")
-@click.option("--workers", default=2, show_default=True, help="Worker processes (queries run in parallel).")
+@click.option("--workers", default=2, show_default=True,
+              help="Worker processes of the fast lane (queries run in parallel).")
+@click.option("--slow-workers", default=2, show_default=True,
+              help="Worker processes of the slow lane (queries that overrun --fast-budget).")
+@click.option("--slow-per-client", default=1, show_default=True,
+              help="Slow queries one client address may run at once (more: 429).")
+@click.option("--fast-budget", "fast_budget_s", default=0.5, show_default=True,
+              help="Seconds a query may run in the fast lane before it moves to the slow lane.")
 @click.option("--timeout", "timeout_s", default=10.0, show_default=True, help="Deadline per query, seconds.")
 @click.option("--max-result-bytes", default=20_000_000, show_default=True, help="Largest result a query may return.")
+@click.option("--max-connections", default=256, show_default=True,
+              help="Open connections and requests at once (more: 503).")
+@click.option("--request-timeout", "request_timeout_s", default=10.0, show_default=True,
+              help="Seconds a client has to send its request head, and again its body.")
 @store_option
-def serve(port: int, host: str, workers: int, timeout_s: float, max_result_bytes: int,
+def serve(port: int, host: str, workers: int, slow_workers: int, slow_per_client: int, fast_budget_s: float,
+          timeout_s: float, max_result_bytes: int, max_connections: int, request_timeout_s: float,
           store_path: Path | None) -> None:
     """Serve a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
 
     Updates, SERVICE and LOAD are refused; every query has a deadline and a
     result-size limit; a query that runs out of time gets an error status.
     """
+    from cgt_graph.errors import STORE, CgtError
     from cgt_graph.graph.store import require
-    from cgt_graph.sparql.server import Limits, serve as run_server
+    from cgt_graph.sparql.sandbox import WorkerFailed
+    from cgt_graph.sparql.server import HttpLimits, Limits, serve as run_server
 
     location = store_path or paths.store_dir()
     require(location)
+    if min(workers, slow_per_client, max_connections) < 1 or slow_workers < 0 or \
+            min(timeout_s, fast_budget_s, request_timeout_s) <= 0:
+        raise CgtError("--workers, --slow-per-client and --max-connections must be at least 1, "
+                       "--slow-workers at least 0, and the times positive")
     click.echo(f"cgt-graph SPARQL endpoint: http://{host}:{port}/sparql (store {location}; Ctrl-C stops)", err=True)
-    run_server(location, host, port, workers, Limits(timeout_s, max_result_bytes))
+    try:
+        run_server(location, host, port, workers,
+                   Limits(timeout_s, max_result_bytes, fast_budget_s=fast_budget_s, slow_workers=slow_workers,
+                          slow_per_client=slow_per_client),
+                   HttpLimits(max_connections=max_connections, request_timeout_s=request_timeout_s))
+    except WorkerFailed as exc:
+        raise CgtError(str(exc), code=STORE) from None

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from cgt_graph.curation.load import Node, Problem, Record
+from cgt_graph.curation.load import Node, Problem, Record, clip
 from cgt_graph.curation.model import TYPE_RULES, Class, Field, Model, compiled_pattern, model
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -79,7 +79,7 @@ def check(records: list[Record], today: dt.date | None = None) -> list[Problem]:
     idx = Index(records)
     problems: list[Problem] = []
     for first, dup in idx.duplicates:
-        problems.append(dup.problem("duplicate-id", f"{dup.kind} id {record_key(dup)!r} already defined at {first.file}:{first.line}", "id"))
+        problems.append(dup.problem("duplicate-id", f"{dup.kind} id {clip(record_key(dup))} already defined at {first.file}:{first.line}", "id"))
     checker = _Checker(m, idx, today)
     for rec in records:
         problems.extend(checker.fields(rec, rec.data, m.by_kind(rec.kind), ""))
@@ -115,12 +115,12 @@ class _Checker:
             if key not in allowed:
                 what = "identifier" if cls.name.endswith("Identifiers") else "field"
                 out.append(rec_problem(rec, data, key, "unknown-key",
-                                       f"unknown {what} {prefix}{key!r} (allowed: {', '.join(f.name for f in keys)})"))
+                                       f"unknown {what} {prefix}{clip(key)} (allowed: {', '.join(f.name for f in keys)})"))
         for f in keys:
             value = data.get(f.name)
             if value is None or value == [] or value == "":
                 if f.required:
-                    out.append(rec_problem(rec, data, None, "required", f"missing required field {prefix}{f.name!r}"))
+                    out.append(rec_problem(rec, data, None, "required", f"missing required field {prefix}{clip(f.name)}"))
                 continue
             out.extend(self.value(rec, data, f, value, prefix))
         return out
@@ -208,7 +208,7 @@ class _Checker:
                 continue
             pair = (str(item.get("source")), str(item.get("quote", "")).strip())
             if pair in seen:
-                out.append(rec_problem(rec, item, "source", "duplicate-citation", f"source {item.get('source')!r} cited twice with the same quote in {name}"))
+                out.append(rec_problem(rec, item, "source", "duplicate-citation", f"source {clip(item.get('source'))} cited twice with the same quote in {name}"))
             seen.add(pair)
         return out
 
@@ -216,7 +216,7 @@ class _Checker:
         src = self.idx.get("source", str(item.get("source")))
         if src is not None and src.data.get("evidence") in ("secondary", "news") and not item.get("confidence"):
             return [rec_problem(rec, item, "source", "confidence-required",
-                                f"source {item.get('source')!r} is {src.data.get('evidence')}: give a confidence (high, medium, low)")]
+                                f"source {clip(item.get('source'))} is {src.data.get('evidence')}: give a confidence (high, medium, low)")]
         return []
 
 
@@ -249,14 +249,14 @@ def _cross_rules(records: list[Record], idx: Index, today: dt.date) -> list[Prob
         if rec.kind == "source":
             url = str(d.get("url", "")).rstrip("/")
             if url and url in urls:
-                out.append(rec.problem("duplicate-url", f"url already registered as source {urls[url].id!r} ({urls[url].file}:{urls[url].line})", "url"))
+                out.append(rec.problem("duplicate-url", f"url already registered as source {clip(urls[url].id)} ({urls[url].file}:{urls[url].line})", "url"))
             urls.setdefault(url, rec)
         elif rec.kind == "product":
             inn = d.get("inn")
             if isinstance(inn, str):
                 key = inn.strip().lower()
                 if key in inns:
-                    out.append(rec.problem("duplicate-inn", f"INN {inn!r} already used by product {inns[key].id!r}", "inn"))
+                    out.append(rec.problem("duplicate-inn", f"INN {clip(inn)} already used by product {clip(inns[key].id)}", "inn"))
                 inns.setdefault(key, rec)
         elif rec.kind == "authorisation":
             authorised_products.add(str(d.get("product")))
@@ -268,19 +268,21 @@ def _cross_rules(records: list[Record], idx: Index, today: dt.date) -> list[Prob
         elif rec.kind == "pathway":
             ag = idx.get("agency", str(d.get("agency")))
             if ag is not None and ag.data.get("jurisdiction") != d.get("jurisdiction"):
-                out.append(rec.problem("jurisdiction-mismatch", f"agency {ag.id!r} belongs to {ag.data.get('jurisdiction')}, pathway to {d.get('jurisdiction')}", "agency"))
+                out.append(rec.problem("jurisdiction-mismatch", f"agency {clip(ag.id)} belongs to {ag.data.get('jurisdiction')}, pathway to {d.get('jurisdiction')}", "agency"))
         elif rec.kind == "class":
             broader = d.get("broader")
             b = idx.get("class", str(broader)) if broader else None
             if b is not None and b.extra.get("scheme") != rec.extra.get("scheme"):
-                out.append(rec.problem("scheme-mismatch", f"broader class {broader!r} is in another scheme", "broader"))
+                out.append(rec.problem("scheme-mismatch", f"broader class {clip(broader)} is in another scheme", "broader"))
+        elif rec.kind in ("milestone", "indication", "outcome"):  # history (#14)
+            out.extend(_history_rules(rec, idx))
         elif rec.kind == "agency":
             for key in ("ended",):
                 if d.get(key) and _date(rec, key) and _date(rec, "established") and _date(rec, key) < _date(rec, "established"):  # type: ignore[operator]
                     out.append(rec.problem("date-order", "ended before established", key))
     for rec in idx.by_kind.get("product", {}).values():
         if rec.id not in authorised_products:
-            out.append(rec.problem("no-authorisation", f"product {rec.id!r} has no authorisation in data/authorisations/"))
+            out.append(rec.problem("no-authorisation", f"product {clip(rec.id)} has no authorisation in data/authorisations/"))
     return out
 
 
@@ -302,18 +304,18 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
     jur = d.get("jurisdiction")
     ag = idx.get("agency", str(d.get("agency")))
     if ag is not None and ag.data.get("jurisdiction") != jur:
-        out.append(rec.problem("jurisdiction-mismatch", f"agency {ag.id!r} is in {ag.data.get('jurisdiction')}, not {jur}", "agency"))
+        out.append(rec.problem("jurisdiction-mismatch", f"agency {clip(ag.id)} is in {ag.data.get('jurisdiction')}, not {jur}", "agency"))
     out.extend(_not_before(rec, "decision_date", d.get("agency"), idx))
     for pid in d.get("pathways") or []:
         pw = idx.get("pathway", str(pid))
         if pw is not None and pw.data.get("jurisdiction") != jur:
-            out.append(rec.problem("jurisdiction-mismatch", f"pathway {pid!r} belongs to {pw.data.get('jurisdiction')}, not {jur}", "pathways"))
+            out.append(rec.problem("jurisdiction-mismatch", f"pathway {clip(pid)} belongs to {pw.data.get('jurisdiction')}, not {jur}", "pathways"))
     cls = d.get("classification")
     c = idx.get("class", str(cls)) if cls and cls != NOT_CLASSIFIED else None
     if c is not None:
         scheme = idx.get("scheme", str(c.extra.get("scheme")))
         if scheme is not None and scheme.data.get("jurisdiction") != jur:
-            out.append(rec.problem("jurisdiction-mismatch", f"class {cls!r} is in the {scheme.data.get('jurisdiction')} scheme {scheme.id!r}, not {jur}'s", "classification"))
+            out.append(rec.problem("jurisdiction-mismatch", f"class {clip(cls)} is in the {scheme.data.get('jurisdiction')} scheme {clip(scheme.id)}, not {jur}'s", "classification"))
     dec = _date(rec, "decision_date")
     for ev in d.get("events") or []:
         if isinstance(ev, Node) and dec is not None:
@@ -322,6 +324,56 @@ def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
             if p and end and end < dec:
                 out.append(rec_problem(rec, ev, "date", "date-order", f"event {ev.get('type')} on {ev.get('date')} is before the decision ({d.get('decision_date')})"))
     if d.get("status") not in (None, "authorised") and not (d.get("status_date") or d.get("events")):
-        out.append(rec.problem("status-date", f"status {d.get('status')!r} needs a status_date or an event saying when", "status"))
+        out.append(rec.problem("status-date", f"status {clip(d.get('status'))} needs a status_date or an event saying when", "status"))
     return out
 
+
+# history (#14) ---------------------------------------------------------------------------
+
+def _history_rules(rec: Record, idx: Index) -> list[Problem]:
+    """Procedure milestones, indication decisions and negative outcomes against their authorisation.
+
+    milestone-after-decision   a milestone (other than the decision itself or a goal date) dated after the decision
+                               it leads to: the authorisation's, or its indication's for a variation
+    indication-mismatch        a milestone's indication belongs to another authorisation
+    extension-before-approval  an extension, line-of-therapy change, restriction or removal dated
+                               before the authorisation's first decision
+    jurisdiction-mismatch      an indication's pathway, or an outcome's agency, of another jurisdiction
+    outcome-needs-source       (the `required` rule on `sources`: an outcome, like every record, cites a page)
+    """
+    d = rec.data
+    out: list[Problem] = []
+    if rec.kind == "milestone":
+        auth = idx.get("authorisation", str(d.get("authorisation")))
+        ind = idx.get("indication", str(d.get("indication"))) if d.get("indication") else None
+        if ind is not None and auth is not None and ind.data.get("authorisation") != record_key(auth):
+            out.append(rec.problem("indication-mismatch", f"indication {clip(ind.id)} belongs to authorisation {clip(ind.data.get('authorisation'))}, not {clip(record_key(auth))}", "indication"))
+            return out
+        target, key = (ind, "decision_date") if ind is not None else (auth, "decision_date")
+        # a decision is the end of the procedure; a goal date is a target that an early decision beats
+        if target is None or d.get("milestone") in ("decision", "goal-date"):
+            return out
+        start = parse_date(str(d.get("date")))
+        dec_end = end_of_period(str(target.data.get(key)))
+        if start and dec_end and start[0] > dec_end:
+            what = f"indication {clip(target.id)}" if ind is not None else f"authorisation {clip(record_key(target))}"
+            out.append(rec.problem("milestone-after-decision", f"{d.get('milestone')} on {d.get('date')} is after the decision of {what} ({target.data.get(key)})", "date"))
+    elif rec.kind == "indication":
+        auth = idx.get("authorisation", str(d.get("authorisation")))
+        if auth is None:
+            return out
+        if d.get("change") != "initial":
+            end = end_of_period(str(d.get("decision_date")))
+            first = parse_date(str(auth.data.get("decision_date")))
+            if end and first and end < first[0]:
+                out.append(rec.problem("extension-before-approval", f"{d.get('change')} on {d.get('decision_date')} is before the first approval of {clip(record_key(auth))} ({auth.data.get('decision_date')})", "decision_date"))
+        for pid in d.get("pathways") or []:
+            pw = idx.get("pathway", str(pid))
+            if pw is not None and pw.data.get("jurisdiction") != auth.data.get("jurisdiction"):
+                out.append(rec.problem("jurisdiction-mismatch", f"pathway {clip(pid)} belongs to {pw.data.get('jurisdiction')}, not {auth.data.get('jurisdiction')}", "pathways"))
+    elif rec.kind == "outcome":
+        ag = idx.get("agency", str(d.get("agency")))
+        if ag is not None and ag.data.get("jurisdiction") != d.get("jurisdiction"):
+            out.append(rec.problem("jurisdiction-mismatch", f"agency {clip(ag.id)} is in {ag.data.get('jurisdiction')}, not {d.get('jurisdiction')}", "agency"))
+        out.extend(_not_before(rec, "date", d.get("agency"), idx))
+    return out

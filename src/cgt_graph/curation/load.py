@@ -7,6 +7,7 @@ data model live in `checks.py`.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -21,6 +22,34 @@ except AttributeError:  # pragma: no cover
     _BaseLoader = yaml.SafeLoader
 
 
+# Anchors and aliases expand on construction: a small "billion laughs" file of nested aliases took
+# 35 s and 3 GB before a MemoryError (shared/NOTES.md). The composed node graph shares aliased
+# nodes, so its expanded size can be counted in linear time before anything is constructed.
+MAX_ALIASES = 1_000
+MAX_EXPANDED_NODES = 1_000_000
+
+
+class _BoundedRepr(reprlib.Repr):
+    def repr1(self, x: Any, level: int) -> str:
+        if isinstance(x, dict) and type(x) is not dict:
+            return self.repr_dict(x, level)  # Node: reprlib would fall back to the full repr()
+        if isinstance(x, list) and type(x) is not list:
+            return self.repr_list(x, level)
+        return super().repr1(x, level)
+
+
+def clip(value: Any, limit: int = 80) -> str:
+    """repr() of a value for a message, at most about `limit` characters, built without first
+    building the whole repr (a huge value would cost its full size before any slicing)."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= limit else repr(value[:limit]) + "..."
+    r = _BoundedRepr()
+    r.maxlevel, r.maxdict, r.maxlist, r.maxtuple, r.maxset = 3, 6, 6, 6, 6
+    r.maxstring = r.maxother = r.maxlong = limit
+    text = r.repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the data, located as precisely as we can."""
@@ -33,8 +62,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
-        rec = f" ({self.record})" if self.record else ""
-        return f"{where}{rec}: [{self.rule}] {self.message}"
+        record = self.record if not self.record or len(self.record) <= 80 else self.record[:80] + "..."
+        rec = f" ({record})" if record else ""
+        message = self.message if len(self.message) <= 1000 else self.message[:1000] + "..."
+        return f"{where}{rec}: [{self.rule}] {message}"
 
 
 class Node(dict):
@@ -79,7 +110,7 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Node:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
+                None, None, f"duplicate key {clip(key)}", key_node.start_mark
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[str(key)] = key_node.start_mark.line + 1
@@ -103,7 +134,15 @@ def read_yaml(path: Path, root: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise DataError([Problem(rel, None, None, "encoding", f"not UTF-8: {exc}")]) from exc
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()  # composed: aliases are shared nodes, nothing expanded yet
+            if node is None:
+                return None
+            _check_expansion(node, rel)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -111,6 +150,62 @@ def read_yaml(path: Path, root: Path) -> Any:
         raise DataError([Problem(rel, line, None, "yaml", msg)]) from exc
     except yaml.YAMLError as exc:
         raise DataError([Problem(rel, None, None, "yaml", str(exc))]) from exc
+
+
+def _check_expansion(root: yaml.Node, rel: str) -> None:
+    """Refuse a document whose aliases would expand past the limits (DataError naming the line
+    of the anchor that crossed them), or that refers to itself through an alias."""
+    sizes: dict[int, int] = {}
+    aliases = 0
+    # iterative post-order walk; a node already sized is an alias use and costs its size again
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            if isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = node.value
+            else:
+                children = []
+            size = 1 + sum(sizes[id(c)] for c in children)
+            sizes[key] = size
+            if size > MAX_EXPANDED_NODES:
+                raise DataError([Problem(rel, node.start_mark.line + 1, None, "yaml",
+                                         f"anchors and aliases here expand to more than {MAX_EXPANDED_NODES:,} values "
+                                         "(a 'billion laughs'): write the values out instead of aliasing them")])
+            continue
+        if key in sizes:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise DataError([Problem(rel, node.start_mark.line + 1, None, "yaml",
+                                         f"more than {MAX_ALIASES:,} alias uses: write the values out instead")])
+            continue
+        if key in open_nodes:
+            raise DataError([Problem(rel, node.start_mark.line + 1, None, "yaml",
+                                     "an alias refers to the node that contains it (a recursive structure)")])
+        open_nodes.add(key)
+        stack.append((node, True))
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        for child in reversed(children):
+            if id(child) in sizes:
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise DataError([Problem(rel, child.start_mark.line + 1, None, "yaml",
+                                             f"more than {MAX_ALIASES:,} alias uses: write the values out instead")])
+            elif id(child) in open_nodes:
+                raise DataError([Problem(rel, child.start_mark.line + 1, None, "yaml",
+                                         "an alias refers to the node that contains it (a recursive structure)")])
+            else:
+                stack.append((child, False))
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -233,7 +328,7 @@ def _split(kind: str, shape: str, doc: Any, path: Path, rel: str,
             out.append(Record("class", item, rel, {"scheme": scheme.get("id")}))
         for key in doc:
             if key not in ("scheme", "classes"):
-                problems.append(Problem(rel, doc.line_of(key), None, "unknown-key", f"unknown key {key!r}"))
+                problems.append(Problem(rel, doc.line_of(key), None, "unknown-key", f"unknown key {clip(key)}"))
         return out
     if not isinstance(doc, list):
         line = doc.line if isinstance(doc, Node) else 1
@@ -242,7 +337,7 @@ def _split(kind: str, shape: str, doc: Any, path: Path, rel: str,
     out = []
     for item in doc:
         if not isinstance(item, Node):
-            problems.append(Problem(rel, None, None, "shape", f"each {kind} must be a mapping, got {item!r:.40}"))
+            problems.append(Problem(rel, None, None, "shape", f"each {kind} must be a mapping, got {clip(item, 40)}"))
             continue
         out.append(Record(kind, item, rel))
     return out

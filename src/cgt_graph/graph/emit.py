@@ -45,12 +45,15 @@ PREFIXES = {
 # one prefix per kind of record, so that Turtle shows product:kymriah, not id:product\/kymriah
 PREFIXES.update({k: f"{ID}{k}/" for k in (
     "product", "authorisation", "designation", "agency", "jurisdiction", "pathway", "scheme",
-    "class", "modality", "source", "policy", "claim")})
+    "class", "modality", "source", "policy", "claim",
+    "milestone", "indication", "outcome")})  # history (#14): the last three
 
 _PATH = {"jurisdiction": "jurisdiction", "modality": "modality", "source": "source",
          "agency": "agency", "pathway-kind": "pathway", "pathway": "pathway", "scheme": "scheme",
          "class": "class", "product": "product", "authorisation": "authorisation",
-         "designation": "designation", "policy": "policy", "claim": "claim"}
+         "designation": "designation", "policy": "policy", "claim": "claim",
+         # history (#14)
+         "milestone": "milestone", "indication": "indication", "outcome": "outcome"}
 
 _IDENT = {"fda-stn": CGT.fdaSTN, "fda-bla": CGT.fdaSTN, "ema-product-number": CGT.emaProductNumber,
           "nmpa-approval-number": CGT.nmpaApprovalNumber, "jp-approval-number": CGT.jpApprovalNumber,
@@ -437,7 +440,10 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         if d.get("modality"):
             a(s, CGT.claimedModality, iri("modality", d["modality"]))
         a(s, CGT.metric, d["metric"])
-        a(s, CGT.claimedValue, d["value"])
+        if isinstance(d["value"], float):  # history (#14): timing claims may be decimal
+            a(s, CGT.claimedValue, Literal(repr(d["value"]), datatype=XSD.decimal))
+        else:
+            a(s, CGT.claimedValue, d["value"])
         em.date(s, CGT.asOf, d["as_of"], sort=True)
         end = end_of_period(str(d["as_of"]))
         if end is not None:  # always: the checks refuse a malformed as_of before anything is emitted
@@ -451,5 +457,35 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
             a(s, CGT.claimedPathway, iri("pathway", d["pathway"]))
         if d.get("part_of"):
             a(s, DCTERMS.isPartOf, iri("claim", d["part_of"]))
+    # history (#14) ----------------------------------------------------------------------
+    elif k == "milestone":
+        a(s, RDF.type, CGT.Milestone)
+        a(s, RDFS.label, f"{d['milestone']}: {d['authorisation']} ({d['date']})")
+        a(s, CGT.authorisation, iri("authorisation", d["authorisation"]))
+        a(s, CGT.milestoneType, CGT[f"milestone-{d['milestone']}"])
+        em.date(s, CGT.date, d["date"], sort=True)
+        a(s, CGT.detail, d.get("detail"))
+        if d.get("indication"):
+            a(s, CGT.forIndication, iri("indication", d["indication"]))
+    elif k == "indication":
+        a(s, RDF.type, CGT.IndicationDecision)
+        a(s, RDFS.label, f"{d['change']}: {d['authorisation']} ({d['decision_date']})")
+        a(s, CGT.authorisation, iri("authorisation", d["authorisation"]))
+        em.date(s, CGT.decisionDate, d["decision_date"], sort=True)
+        a(s, CGT.indicationChange, CGT[f"change-{d['change']}"])
+        a(s, CGT.indication, d["indication"])
+        a(s, CGT.lineOfTherapy, d.get("line_of_therapy"))
+        for p in d.get("pathways") or []:
+            a(s, CGT.pathway, iri("pathway", p))
+    elif k == "outcome":
+        a(s, RDF.type, CGT.RegulatoryOutcome)
+        a(s, RDFS.label, d["name"])
+        if d.get("product"):
+            a(s, CGT.product, iri("product", d["product"]))
+        a(s, CGT.jurisdiction, iri("jurisdiction", d["jurisdiction"]))
+        a(s, CGT.decidedBy, iri("agency", d["agency"]))
+        a(s, CGT.outcomeType, CGT[f"outcome-{d['outcome']}"])
+        em.date(s, CGT.date, d["date"], sort=True)
+        a(s, CGT.reason, d.get("reason"))
     a(s, CGT.note, d.get("note"))
     em.citations(s, d.get("sources"))

@@ -5,7 +5,10 @@ type = MarketingAuth, region = ISO 3166 code (`EU` is ISO's exceptionally reserv
 status = FHIR publication-status (active / retired) plus our own status code, statusDate =
 the status date, or the decision date while authorised, indication, holder (by name),
 regulator (the deciding agency), identifier (our IRI and each regulator-issued number),
-basis = the pathways of the decision, case = the status events (one application per event).
+basis = the pathways of the decision, case = the application (history, #14): its period from the
+start of the review (submission, acceptance or validation) to the decision, and one `application` per
+procedure milestone and per status event, in date order; each dated indication decision (initial,
+extension, line-of-therapy change, restriction, removal) is one more `indication`.
 
 Each resource is validated by constructing it with `fhir.resources` (R5); the Bundle
 (type collection) is written as JSON with sorted keys.
@@ -44,7 +47,8 @@ def _coding(system: str, code: str, display: str | None = None) -> dict[str, Any
 
 
 def resource(row: dict[str, str | None], identifiers: list[tuple[str, str]],
-             events: list[dict[str, str | None]]) -> RegulatedAuthorization:
+             events: list[dict[str, str | None]],
+             history: list[dict[str, str | None]] | None = None) -> RegulatedAuthorization:
     aid = str(row["authorisation_id"])
     data: dict[str, Any] = {
         "resourceType": "RegulatedAuthorization",
@@ -67,12 +71,35 @@ def resource(row: dict[str, str | None], identifiers: list[tuple[str, str]],
     pathways = sorted(p for p in (row["pathways"] or "").split(";") if p)
     if pathways:
         data["basis"] = [{"coding": [_coding(f"{ID}pathway/", p)]} for p in pathways]
-    if events:
-        data["case"] = {"type": {"text": "status events"},
-                        "application": [{"type": {"coding": [_coding(str(CGT), str(e["event_type"]))],
-                                                  **({"text": e["note"]} if e.get("note") else {})},
-                                         "dateDateTime": e["date"]} for e in events]}
+    # history (#14): milestones and events as the application's steps; indication decisions as indications
+    history = history or []
+    milestones = [h for h in history if h["kind"] == "milestone"]
+    for h in history:
+        if h["kind"] == "indication":
+            data["indication"].append({"concept": {
+                "coding": [_coding(str(CGT), f"change-{h['code']}")],
+                "text": f"{h['code']} ({h['date']}): {h['text']}"}})
+    steps: list[tuple[str, dict[str, Any]]] = [(str(h["sort_date"]), {"type": {"coding": [_coding(str(CGT), f"milestone-{h['code']}")],
+                                             **({"text": f"for indication {h['indication_id']}"} if h.get("indication_id") else {})},
+                                    "dateDateTime": h["date"]}) for h in milestones]
+    steps += [(_sortable(str(e["date"])), {"type": {"coding": [_coding(str(CGT), str(e["event_type"]))],
+                                                    **({"text": e["note"]} if e.get("note") else {})},
+                                           "dateDateTime": e["date"]}) for e in events]
+    if steps:
+        starts = [h for h in milestones if h["code"] in ("submission", "acceptance", "validation") and not h.get("indication_id")]
+        period: dict[str, Any] = {"end": row["decision_date"]}
+        if starts:
+            period["start"] = min(starts, key=lambda h: str(h["sort_date"]))["date"]
+        data["case"] = {"type": {"text": "marketing authorisation application and status events"},
+                        "datePeriod": period,
+                        "application": [step for _, step in sorted(steps, key=lambda x: x[0])]}
     return RegulatedAuthorization.model_validate(data)
+
+
+def _sortable(date: str) -> str:
+    """'2022-01' -> '2022-01-01' (events carry the date as given; order by the first day of its period)."""
+    parts = date.split("-")
+    return "-".join(parts + ["01"] * (3 - len(parts)))
 
 
 def bundle(store: Store) -> Bundle:
@@ -82,10 +109,13 @@ def bundle(store: Store) -> Bundle:
     events: dict[str, list[dict[str, str | None]]] = {}
     for r in run_named(store, "authorisation-events").dicts():
         events.setdefault(str(r["authorisation_id"]), []).append(r)
+    history: dict[str, list[dict[str, str | None]]] = {}
+    for r in run_named(store, "fhir-history").dicts():  # history (#14)
+        history.setdefault(str(r["authorisation_id"]), []).append(r)
     entries: list[dict[str, Any]] = []
     for row in read_table(store, "fhir-authorisations").dicts():
         aid = str(row["authorisation_id"])
-        res = resource(row, sorted(idents.get(aid, [])), events.get(aid, []))
+        res = resource(row, sorted(idents.get(aid, [])), events.get(aid, []), history.get(aid, []))
         entries.append({"fullUrl": f"{ID}authorisation/{aid}", "resource": res})
     entries.sort(key=lambda e: e["fullUrl"])
     return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})

@@ -7,14 +7,28 @@ A partner file (Turtle, N-Triples, JSON-LD or RDF/XML) goes through, in this ord
 3. screening: RDF/XML with `<!DOCTYPE` or `<!ENTITY` (entity expansion, "billion laughs") and
    JSON-LD with any `@context` that is not an inline object (a URL, a list with a URL, `@import`)
    are refused before any RDF parser sees the bytes; JSON-LD is only ever parsed with inline contexts;
-4. parsing (pyoxigraph): syntax errors with their line; named graphs are refused (one file, one graph);
+4. parsing (pyoxigraph's streaming parser, never rdflib): each statement is checked as it is read
+   and the file refused at the first problem: syntax errors with their line; named graphs (one file,
+   one graph); literals over `MAX_LITERAL_CHARS`; more than `MAX_TRIPLES` statements;
 5. IRIs: only http, https and urn schemes; in our namespace `https://w3id.org/cgt-graph/` a partner
    may use ontology terms that exist and point at curated records that exist (as objects), but may not
-   make statements about a curated record (no subject under `/id/`) nor mint IRIs there;
-6. SHACL: the partner's triples together with the current graph (so references resolve) against
-   ontology/shapes.ttl; violations on the partner's nodes refuse the file.
+   make statements about anything of ours: no subject in our namespace (ontology terms: classes,
+   properties, concept schemes, the ontology itself; curated records under `/id/`), no subject the
+   ontology describes, no statement that equates or extends our terms (owl:sameAs,
+   owl:equivalentClass/Property, rdfs:subClassOf/subPropertyOf, owl:inverseOf with one of ours as
+   object), and no new IRIs minted there. (Two triples about ontology terms were enough to double
+   every authorisation row in the library's queries.)
+6. SHACL: the partner's nodes typed with our classes (at most `MAX_VALIDATED_NODES`, else refused),
+   with the partner statements reachable from them and the current graph (so references resolve),
+   against ontology/shapes.ttl; violations refuse the file (the first `MAX_DETAILS` are listed).
+   Blank nodes are validated under stand-in IRIs and reported as `_:id`.
 
-Exit codes (cli): 2 for unreadable or unsafe input (1-5), 1 for shape violations (6).
+Time and memory are bounded for any file under the size limit: a 50 MB file is read once into
+memory, parsed in a stream, and only the nodes our shapes apply to go through pyshacl
+(benchmarks/partner_import.py measures it).
+
+Exit codes (cli): 2 for unreadable or unsafe input (1-5), 1 for shape violations (6), 3 when the store
+cannot be written (read-only location, disk full): one line naming the cause, nothing changed.
 
 Accepted triples go into `https://w3id.org/cgt-graph/graph/partner/<partner>/<name>` (name: the
 file's stem as a slug) with provenance in the same graph: prov:wasAttributedTo the partner,
@@ -32,6 +46,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +62,10 @@ from cgt_graph.graph.emit import BASE, GRAPH, ONTOLOGY_GRAPH
 from cgt_graph.sparql.tables import write_tables
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MAX_TRIPLES = 2_000_000           # more statements than a 50 MB N-Triples file of short triples holds
+MAX_LITERAL_CHARS = 100_000
+MAX_VALIDATED_NODES = 5_000       # partner nodes typed with our classes (pyshacl: 3,000 took 12-24 s on 2 busy cores)
+MAX_DETAILS = 50
 ALLOWED_SCHEMES = ("http", "https", "urn")
 FORMATS = {".ttl": "turtle", ".nt": "ntriples", ".jsonld": "jsonld", ".json": "jsonld",
            ".rdf": "rdfxml", ".xml": "rdfxml", ".owl": "rdfxml"}
@@ -58,11 +77,17 @@ OUR_TERMS = BASE + "ontology#"
 PROV = "http://www.w3.org/ns/prov#"
 SPDX = "http://spdx.org/rdf/terms#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+REDEFINING = {OWL + "sameAs", OWL + "equivalentClass", OWL + "equivalentProperty", OWL + "inverseOf",
+              RDFS + "subClassOf", RDFS + "subPropertyOf"}
+SKOLEM = "https://partner.invalid/.well-known/genid/"  # blank nodes under validation only, never stored
 _CHECKSUM_LINE = re.compile(rb'<' + re.escape(SPDX.encode()) + rb'checksumValue> "([0-9a-f]{64})"')
 
 
 class ImportRefused(CgtError):
-    """The file was refused; nothing was written. `code`: 2 unreadable/unsafe, 1 shape violations."""
+    """The file was refused; nothing was written. `code`: 2 unreadable/unsafe, 1 shape violations,
+    3 the store cannot be written."""
 
     def __init__(self, file: Path | str, reason: str, code: int = 2, details: list[str] | None = None):
         self.file, self.reason = str(file), reason
@@ -158,56 +183,79 @@ def _screen_jsonld(file: Path, text: str) -> None:
 
 # ---------------------------------------------------------------- checks after parsing
 
-def _parse(file: Path, data: bytes, fmt: str) -> list[tuple]:
-    try:
-        quads = list(parse(input=data, format=RDF_FORMATS[fmt]))
-    except SyntaxError as exc:
-        raise ImportRefused(file, f"not valid {fmt}: {exc}") from None
-    except ValueError as exc:
-        raise ImportRefused(file, f"not valid {fmt}: {exc}") from None
-    if any(not isinstance(q.graph_name, DefaultGraph) for q in quads):
-        raise ImportRefused(file, "the file has named graphs; send one graph per file")
-    if not quads:
-        raise ImportRefused(file, "the file holds no triples")
-    return sorted({(q.subject, q.predicate, q.object) for q in quads},
-                  key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+def _short_term(term) -> str:
+    text = str(term)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _iris(term) -> list[str]:
-    if isinstance(term, NamedNode):
-        return [term.value]
+def _check_term(file: Path, position: str, term, s, p, o, curated: set[str], terms: set[str]) -> None:
     if isinstance(term, Literal):
-        return [term.datatype.value]
-    return []
+        if len(term.value) > MAX_LITERAL_CHARS:
+            raise ImportRefused(file, f"a literal of {len(term.value)} characters ({position} of a statement about "
+                                      f"{_short_term(s)}) is over the limit of {MAX_LITERAL_CHARS}; "
+                                      "link to long texts instead")
+        iris = [term.datatype.value]
+    elif isinstance(term, NamedNode):
+        iris = [term.value]
+    else:
+        return
+    for iri in iris:
+        scheme = iri.split(":", 1)[0].lower()
+        if scheme not in ALLOWED_SCHEMES:
+            raise ImportRefused(file, f"IRI outside the allowed schemes ({', '.join(ALLOWED_SCHEMES)}): "
+                                      f"<{_short_term(iri)}> ({position} of {_short_term(s)} {p} {_short_term(o)})")
+        if position == "subject" and (iri.startswith(BASE) or iri in terms):
+            if iri.startswith(OUR_IDS) and iri in curated:
+                raise ImportRefused(file, f"statements about our curated record <{iri}> are refused: "
+                                          "a partner file may point at our records, not change them "
+                                          "(write <your node> ... <our record>)")
+            if iri in terms or iri.startswith(OUR_TERMS) or iri == OUR_TERMS.rstrip("#"):
+                raise ImportRefused(file, f"statements about our ontology's term <{iri}> are refused "
+                                          f"({_short_term(s)} {p} {_short_term(o)}): a partner file may use our "
+                                          "classes and properties, not change them")
+        if not iri.startswith(BASE):
+            continue
+        if iri.startswith(OUR_TERMS):
+            if iri not in terms:
+                raise ImportRefused(file, f"<{iri}> is not a term of the cgt-graph ontology ({position})")
+            if position == "object" and p.value in REDEFINING:
+                raise ImportRefused(file, f"{_short_term(s)} {p} <{iri}>: statements that equate or extend our "
+                                          "ontology's terms are refused")
+        elif iri.startswith(OUR_IDS) and iri in curated:
+            if position == "object" and p.value == OWL + "sameAs":
+                raise ImportRefused(file, f"{_short_term(s)} owl:sameAs <{iri}>: a partner node may not be "
+                                          "declared the same as our curated record (link it with rdfs:seeAlso)")
+        else:
+            raise ImportRefused(file, f"<{iri}> is in the cgt-graph namespace but names nothing we "
+                                      f"published ({position}); mint IRIs in your own namespace")
 
 
-def _check_iris(file: Path, triples: list[tuple], curated: set[str], terms: set[str]) -> None:
-    for s, p, o in triples:
-        for position, term in (("subject", s), ("predicate", p), ("object", o)):
-            for iri in _iris(term):
-                scheme = iri.split(":", 1)[0].lower()
-                if scheme not in ALLOWED_SCHEMES:
-                    raise ImportRefused(file, f"IRI outside the allowed schemes ({', '.join(ALLOWED_SCHEMES)}): "
-                                              f"<{iri}> ({position} of {s} {p} {o})")
-                if not iri.startswith(BASE):
-                    continue
-                if iri.startswith(OUR_TERMS):
-                    if iri not in terms:
-                        raise ImportRefused(file, f"<{iri}> is not a term of the cgt-graph ontology ({position})")
-                elif iri.startswith(OUR_IDS) and iri in curated:
-                    if position == "subject":
-                        raise ImportRefused(file, f"statements about our curated record <{iri}> are refused: "
-                                                  "a partner file may point at our records, not change them "
-                                                  "(write <your node> ... <our record>)")
-                else:
-                    raise ImportRefused(file, f"<{iri}> is in the cgt-graph namespace but names nothing we "
-                                              f"published ({position}); mint IRIs in your own namespace")
+def _parse_checked(file: Path, data: bytes, fmt: str, curated: set[str], terms: set[str]) -> list[tuple]:
+    """Parse in a stream, checking every statement as it arrives; the distinct triples, in file order."""
+    seen: dict[tuple, None] = {}
+    try:
+        for q in parse(input=data, format=RDF_FORMATS[fmt]):
+            if not isinstance(q.graph_name, DefaultGraph):
+                raise ImportRefused(file, "the file has named graphs; send one graph per file")
+            s, p, o = q.subject, q.predicate, q.object
+            for position, term in (("subject", s), ("predicate", p), ("object", o)):
+                _check_term(file, position, term, s, p, o, curated, terms)
+            seen[(s, p, o)] = None
+            if len(seen) > MAX_TRIPLES:
+                raise ImportRefused(file, f"more than {MAX_TRIPLES} statements: split the file")
+    except (SyntaxError, ValueError) as exc:
+        raise ImportRefused(file, f"not valid {fmt}: {str(exc)[:300]}") from None
+    if not seen:
+        raise ImportRefused(file, "the file holds no triples")
+    return list(seen)
 
 
 def _line_hint(text: str, node: object) -> str:
     """' (line N)': where the node first appears in the file, written in full or as prefix:local."""
     iri = str(node)
-    local = re.split(r"[/#]", iri)[-1]
+    if iri.startswith(SKOLEM):
+        return ""
+    local = re.split(r"[/#]", iri)[-1][:200]
     patterns = [re.escape(f"<{iri}>"), re.escape(f'"{iri}"')]
     if local:
         patterns.append(r"[A-Za-z0-9_-]*:" + re.escape(local) + r"(?![\w.-])")
@@ -218,8 +266,36 @@ def _line_hint(text: str, node: object) -> str:
     return ""
 
 
+def _validation_subset(file: Path, triples: list[tuple]) -> tuple[set, list[tuple]]:
+    """The partner's nodes our shapes target (typed with one of our classes) and the partner
+    statements reachable from them (three steps: record -> citation -> source)."""
+    by_subject: dict[Any, list[tuple]] = {}
+    focus = set()
+    for t in triples:
+        by_subject.setdefault(t[0], []).append(t)
+        if t[1].value == RDF_TYPE and isinstance(t[2], NamedNode) and t[2].value.startswith(OUR_TERMS):
+            focus.add(t[0])
+    if len(focus) > MAX_VALIDATED_NODES:
+        raise ImportRefused(file, f"{len(focus)} nodes typed with our classes: over the {MAX_VALIDATED_NODES} one "
+                                  "file may bring (each is validated against our shapes); split the file")
+    keep, frontier = set(focus), set(focus)
+    for _ in range(3):
+        nxt = set()
+        for node in frontier:
+            for t in by_subject.get(node, []):
+                if t[2] in by_subject and t[2] not in keep:
+                    nxt.add(t[2])
+        keep |= nxt
+        frontier = nxt
+    return focus, [t for node in keep for t in by_subject[node]]
+
+
 def _shacl(file: Path, triples: list[tuple], context: list[Quad], ontology_dir: Path, text: str = "") -> None:
-    """Partner triples + the current graph (data and ontology) against our shapes; focus on the partner's nodes."""
+    """Partner triples + the current graph (data and ontology) against our shapes; focus on the partner's
+    nodes our shapes target."""
+    focus, subset = _validation_subset(file, triples)
+    if not focus:
+        return  # no node typed with our classes: no shape applies to the partner's statements
     from pyshacl import validate
     from rdflib import RDF, BNode, Graph
     from rdflib import Literal as RLiteral
@@ -231,33 +307,52 @@ def _shacl(file: Path, triples: list[tuple], context: list[Quad], ontology_dir: 
         if isinstance(term, NamedNode):
             return URIRef(term.value)
         if isinstance(term, BlankNode):
-            return BNode(term.value)
+            return URIRef(SKOLEM + term.value)  # pyshacl takes IRIs as focus nodes, not blank nodes
         if term.language:
             return RLiteral(term.value, lang=term.language)
         if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
             return RLiteral(term.value)  # rdflib's plain literal, as our own build makes them (sh:in compares terms)
         return RLiteral(term.value, datatype=URIRef(term.datatype.value))
 
+    def short(node) -> str:
+        text = str(node)
+        return "_:" + text[len(SKOLEM):] if text.startswith(SKOLEM) else _short(node)
+
+    # The data graph: the partner statements to validate, the ontology (class hierarchy), and the
+    # rdf:type of each of our nodes they point at (what sh:class needs). Not the whole current graph,
+    # and no focus_nodes list: pyshacl scans that list per shape and node (3,000 focus nodes took
+    # 90 s, almost all in term comparisons); violations are kept for the partner's nodes only.
+    partner_nodes = {conv(t[0]) for t in subset}
+    referenced = {t[2] for t in subset if isinstance(t[2], NamedNode)}
     g = Graph()
+    ontology = str(ONTOLOGY_GRAPH)
     for q in context:
-        g.add((conv(q.subject), conv(q.predicate), conv(q.object)))
-    focus = set()
-    for s, p, o in triples:
+        in_ontology = isinstance(q.graph_name, NamedNode) and q.graph_name.value == ontology
+        if in_ontology or (q.subject in referenced and q.predicate.value == RDF_TYPE):
+            if isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode):
+                g.add((BNode(q.subject.value) if isinstance(q.subject, BlankNode) else conv(q.subject), conv(q.predicate),
+                       BNode(q.object.value) if isinstance(q.object, BlankNode) else conv(q.object)))
+            else:
+                g.add((conv(q.subject), conv(q.predicate), conv(q.object)))
+    for s, p, o in subset:
         g.add((conv(s), conv(p), conv(o)))
-        focus.add(conv(s))
     conforms, report, _ = validate(g, shacl_graph=load_shapes(ontology_dir), inference="none", advanced=True,
-                                   allow_warnings=True, focus_nodes=sorted(focus))
-    if conforms:
+                                   allow_warnings=True, inplace=True)  # g is ours to spend: no copy
+    results = [r for r in report.subjects(RDF.type, SH.ValidationResult)
+               if report.value(r, SH.focusNode) in partner_nodes]
+    if conforms or not results:
         return
     details = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    for result in results[:MAX_DETAILS]:
         node, path = report.value(result, SH.focusNode), report.value(result, SH.resultPath)
         msg, value = report.value(result, SH.resultMessage), report.value(result, SH.value)
-        line = f"{_short(node)}{_line_hint(text, node)}" + (f" {_short(path)}" if path is not None else "")
+        line = f"{short(node)}{_line_hint(text, node)}" + (f" {_short(path)}" if path is not None else "")
         line += f": {msg}" if msg else ""
-        details.append(line + (f" (value {_short(value)})" if value is not None else ""))
+        details.append(line + (f" (value {short(value)})" if value is not None else ""))
     details.sort()
-    raise ImportRefused(file, f"{len(details)} SHACL violation{'s' if len(details) != 1 else ''} against our shapes",
+    if len(results) > MAX_DETAILS:
+        details.append(f"... and {len(results) - MAX_DETAILS} more")
+    raise ImportRefused(file, f"{len(results)} SHACL violation{'s' if len(results) != 1 else ''} against our shapes",
                         code=1, details=details)
 
 
@@ -304,25 +399,35 @@ def import_file(file: Path, partner: str, store_path: Path | None = None, fmt: s
             _screen_rdfxml(file, text)
         if fmt == "jsonld":
             _screen_jsonld(file, text)
-        triples = _parse(file, data, fmt)
     except RecursionError:
         raise ImportRefused(file, "the document is nested too deeply to read safely") from None
     current = st.open_read_only(store_path)  # StoreError when there is none
     name, graph = graph_name(partner, file)
     sha = hashlib.sha256(data).hexdigest()
     stored = imports_dir(store_path) / partner / f"{name}.nq"
-    if stored.is_file() and _stored_checksum(stored) == sha and any(
-            True for _ in current.quads_for_pattern(None, None, None, NamedNode(graph))):
-        return ImportReport(graph, len(triples), sha, False, stored)
+    if stored.is_file() and _stored_checksum(stored) == sha:
+        count = [int(q.object.value) for q in current.quads_for_pattern(
+            NamedNode(graph), NamedNode("http://rdfs.org/ns/void#triples"), None, NamedNode(graph))
+            if isinstance(q.object, Literal)]
+        if count:
+            return ImportReport(graph, count[0], sha, False, stored)
     curated, terms, context = _current(current, graph)
-    _check_iris(file, triples, curated, terms)
+    del current
+    try:
+        triples = _parse_checked(file, data, fmt, curated, terms)
+    except RecursionError:
+        raise ImportRefused(file, "the document is nested too deeply to read safely") from None
+    del data
     _shacl(file, triples, context, ontology_dir, text)
+    del context, text
     now = now or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     g = NamedNode(graph)
     partner_quads = [Quad(s, p, o, g) for s, p, o in triples + _provenance(graph, partner, file, sha, len(triples), now)]
     content = serialize(sorted(partner_quads, key=str), format=RdfFormat.N_QUADS)
-    _publish(store_path, drop=lambda gname: gname == graph, add=partner_quads,
-             write={stored: content})
+    try:
+        _publish(store_path, drop=lambda gname: gname == graph, add=partner_quads, write={stored: content})
+    except StoreWriteError as exc:
+        raise ImportRefused(file, str(exc), code=3) from None
     return ImportReport(graph, len(triples), sha, True, stored)
 
 
@@ -338,8 +443,11 @@ def remove(partner: str, store_path: Path | None = None) -> int:
     folder = imports_dir(store_path) / partner
     if n == 0 and not folder.exists():
         raise ImportRefused(partner, f"no graphs of partner {partner!r} to remove")
-    _publish(store_path, drop=lambda gname: gname.startswith(prefix), add=[],
-             write={p: None for p in sorted(folder.glob("*.nq"))} if folder.is_dir() else {})
+    try:
+        _publish(store_path, drop=lambda gname: gname.startswith(prefix), add=[],
+                 write={p: None for p in sorted(folder.glob("*.nq"))} if folder.is_dir() else {})
+    except StoreWriteError as exc:
+        raise ImportRefused(partner, str(exc), code=3) from None
     if folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
     return n
@@ -376,28 +484,80 @@ def _current(store: Store, replacing: str) -> tuple[set[str], set[str], list[Qua
     return curated, terms, context
 
 
+class StoreWriteError(Exception):
+    """The store (or the kept imports beside it) could not be written; nothing was changed."""
+
+
+def _why(exc: OSError) -> str:
+    import errno
+
+    reasons = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+               errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied"}
+    reason = reasons.get(exc.errno or 0) or (exc.strerror or str(exc)[:200])
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    return reason + where
+
+
 def _publish(store_path: Path, drop, add: list[Quad], write: dict[Path, bytes | None]) -> None:
-    """New store = current minus dropped graphs plus `add`; kept files written/removed; atomic switch."""
-    with st.build_lock(store_path):
-        current = st.open_read_only(store_path)
-        keep = [q for q in current.quads_for_pattern(None, None, None, None)
-                if not (isinstance(q.graph_name, NamedNode) and drop(q.graph_name.value))]
-        del current
-        nquads = serialize(keep + add, format=RdfFormat.N_QUADS)
-        assert nquads is not None  # serialize returns the bytes when given no output
-        build_dir = st.new_build_dir(store_path)
-        loaded = st.bulk_load(build_dir, nquads)
-        write_tables(loaded, build_dir)  # the tables answer with the partner graphs too
-        del loaded
-        for path, content in write.items():
-            if content is None:
-                path.unlink(missing_ok=True)
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        st.publish(store_path, build_dir)
+    """New store = current minus dropped graphs plus `add`; kept files written/removed; atomic switch.
+    Kept files are written under temporary names first and put in place only once the store is
+    published, so a failure (disk full, read-only) leaves both as they were: StoreWriteError."""
+    build_dir: Path | None = None
+    temps: dict[Path, Path] = {}
+    made: list[Path] = []
+    published = False
+    try:
+        with st.build_lock(store_path):
+            current = st.open_read_only(store_path)
+            keep = [q for q in current.quads_for_pattern(None, None, None, None)
+                    if not (isinstance(q.graph_name, NamedNode) and drop(q.graph_name.value))]
+            del current
+            nquads = serialize(keep + add, format=RdfFormat.N_QUADS)
+            assert nquads is not None  # serialize returns the bytes when given no output
+            del keep
+            for path, content in write.items():
+                if content is None:
+                    continue
+                for folder in reversed([path.parent, *path.parent.parents]):
+                    if not folder.exists():
+                        folder.mkdir()
+                        made.append(folder)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                temps[path] = tmp
+                with open(tmp, "wb") as fh:
+                    fh.write(content)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            build_dir = st.new_build_dir(store_path)
+            loaded = st.bulk_load(build_dir, nquads)
+            write_tables(loaded, build_dir)  # the tables answer with the partner graphs too
+            del loaded
+            st.publish(store_path, build_dir)
+            published = True
+            for path, content in write.items():
+                if content is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    os.replace(temps.pop(path), path)
+    except OSError as exc:
+        if build_dir is not None and not published:
+            shutil.rmtree(build_dir, ignore_errors=True)
+        for tmp in temps.values():
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+        temps.clear()
+        for folder in reversed(made):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise StoreWriteError(f"cannot write the store at {store_path}: {_why(exc)}") from None
+    finally:
+        for tmp in temps.values():
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass

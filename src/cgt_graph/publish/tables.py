@@ -1,4 +1,5 @@
-"""The release's CSV tables: authorisations, products, pathways, classes, sources.
+"""The release's CSV tables: authorisations, products, pathways, classes, sources; indications, milestones,
+outcomes, events (history, #14).
 
 Each table is one library query (`<table>-table.rq`); rows sorted by their first
 column, values in a cell joined by `;` and sorted, so the same data gives the same bytes.
@@ -22,6 +23,12 @@ TABLES = {
     "classes": ("classes-table", ["class_id", "label", "scheme_id", "jurisdiction", "broader_id"]),
     "sources": ("sources-table", ["source_id", "url", "title", "publisher", "published", "accessed", "evidence",
                                   "citations"]),
+    # history (#14): columns fixed by the issue
+    "indications": ("indications-table", ["product_id", "jurisdiction", "agency", "decision_date", "change", "indication",
+                                          "line_of_therapy", "pathways", "sources"]),
+    "milestones": ("milestones-table", ["product_id", "jurisdiction", "agency", "milestone", "date", "detail", "sources"]),
+    "outcomes": ("outcomes-table", ["product_id", "name", "jurisdiction", "agency", "outcome", "date", "reason", "sources"]),
+    "events": ("events-table", ["product_id", "jurisdiction", "agency", "event", "date", "detail", "sources"]),
 }
 MULTI = {"modality", "pathways", "sources", "brand_names", "modalities"}
 

@@ -96,10 +96,24 @@ def _line_col(text: str, pos: int) -> str:
 
 def screen(query: str) -> str:
     """Return the query if it may be run; raise Refusal otherwise."""
+    return check(query).text
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A query that passed the screen; `declares_dataset`: it has FROM / FROM NAMED clauses
+    (the endpoint then lets the query choose its dataset instead of the union of all graphs)."""
+
+    text: str
+    declares_dataset: bool
+
+
+def check(query: str) -> Screened:
+    """Screen the query (raise Refusal) and report what the endpoint needs to run it."""
     if len(query) > MAX_QUERY_CHARS:
         raise Refusal(413, f"query text over {MAX_QUERY_CHARS} characters")
     text = unescape(query)
-    pos, depth, previous_word = 0, 0, ""
+    pos, depth, previous_word, declares_dataset = 0, 0, "", False
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
@@ -121,9 +135,11 @@ def screen(query: str) -> str:
             refused = _FORBIDDEN.get(token.upper())
             if refused:
                 raise Refusal(*refused)
+            if token.upper() == "FROM":
+                declares_dataset = True
         elif kind == "pname" and m.group("prefix") and previous_word != "PREFIX":
             refused = _FORBIDDEN.get(m.group("prefix").upper())
             if refused:
                 raise Refusal(*refused)
         previous_word = token.upper() if kind == "word" else ""
-    return query
+    return Screened(query, declares_dataset)

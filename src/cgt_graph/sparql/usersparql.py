@@ -1,23 +1,21 @@
 """User-written SPARQL for the explorer, under the endpoint's limits.
 
 The text is screened by `guard.py` (no SERVICE, no updates, no deep nesting)
-and run in a worker process with a deadline and a result-size cap (`server.Pool`): the
-Streamlit process never hands user text to `Store.query`, and the worker has no network (`nonet.py`).
+and run in a worker process with a deadline, a memory limit and a result-size cap (`sandbox.Pool`,
+the endpoint's own): the Streamlit process never hands user text to `Store.query`, and the worker
+has no network (`nonet.py`). Workers are fresh interpreters, so Streamlit's `__main__` is never
+re-run in them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import sys
-import threading
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cgt_graph.sparql.library import bound_text, library
-from cgt_graph.sparql.server import Limits, Pool, run_screened
+from cgt_graph.sparql.sandbox import Limits, Pool, run_screened
 
 ACCEPT = "text/csv, text/turtle;q=0.9"
 MAX_RESULT_BYTES = 5_000_000
@@ -38,35 +36,17 @@ class Answer:
         return buf.getvalue().encode("utf-8")
 
 
-_MAIN_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _plain_main():
-    """While a worker is spawned: multiprocessing's spawn re-runs the parent's `__main__` in the
-    child, and under `streamlit run` that is app.py (the whole explorer, again, in the worker)."""
-    with _MAIN_LOCK:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-
-
 def open_pool(store_path: Path, timeout_s: float = 10.0) -> Pool:
-    """One worker process holding the published build (started once per explorer process)."""
-    with _plain_main():
-        return Pool(store_path, 1, Limits(timeout_s=timeout_s, max_result_bytes=MAX_RESULT_BYTES,
-                                          worker_memory_bytes=4 * 1024**3))
+    """One fast and one slow worker holding the published build (started once per explorer process)."""
+    return Pool(store_path, 1, Limits(timeout_s=timeout_s, max_result_bytes=MAX_RESULT_BYTES,
+                                      worker_memory_bytes=4 * 1024**3, slow_workers=1, slow_per_client=1))
 
 
-def run(pool: Pool, text: str) -> Answer:
+def run(pool: Pool, text: str, client: str = "explorer") -> Answer:
+    """`client`: who the slow lane's per-client limit counts (the explorer passes its session)."""
     if not text.strip():
         return Answer(error="Write a query first (or pick an example).")
-    with _plain_main():  # a query past its deadline has its worker killed and a new one spawned
-        status, ctype, body = run_screened(pool, text, ACCEPT)
+    status, ctype, body = run_screened(pool, text, ACCEPT, client=client)
     message = body.decode("utf-8", errors="replace").strip()
     if status != 200:
         return Answer(error=f"Refused or failed (HTTP {status}): {message}")

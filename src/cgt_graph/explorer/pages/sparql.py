@@ -4,6 +4,7 @@ with download; run under the endpoint's limits (screen + worker process with a d
 from __future__ import annotations
 
 import threading
+import uuid
 
 import streamlit as st
 from code_editor import code_editor
@@ -40,7 +41,8 @@ def _load_example() -> None:
 
 
 def _run() -> None:
-    st.session_state["sparql_answer"] = usersparql.run(pool(), st.session_state.get("sparql_text", ""))
+    session = st.session_state.setdefault("sparql_client", f"session-{uuid.uuid4().hex}")
+    st.session_state["sparql_answer"] = usersparql.run(pool(), st.session_state.get("sparql_text", ""), session)
 
 
 def render() -> None:
