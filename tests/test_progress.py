@@ -25,7 +25,7 @@ def test_a_terminal_sees_bars_with_counts(tmp_path):
     _build(tmp_path, Reporter(stream=out))
     text = out.getvalue()
     files = sum(1 for p in FIXTURE_DATA.rglob("*.yaml"))
-    assert f"reading: 100%" in text and f"{files}/{files}" in text  # every data file counted
+    assert "reading: 100%" in text and f"{files}/{files}" in text  # every data file counted
     assert "validating: 100%" in text and "tables: 100%" in text
     assert "published" in text  # the messages as well
 
@@ -53,4 +53,4 @@ def test_a_release_counts_its_files_on_a_terminal(tmp_path):
     report = release(st.open_read_only(tmp_path / "store"), tmp_path / "rel", "v1", "2026-01-01",
                      progress=Reporter(stream=out))
     n = len(report.files) - 1  # SHA256SUMS is written after the bar closes
-    assert f"release: 100%" in out.getvalue() and f"{n}/{n}" in out.getvalue()
+    assert "release: 100%" in out.getvalue() and f"{n}/{n}" in out.getvalue()

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 from collections import Counter
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -89,7 +90,7 @@ def render(store: Store, version: str, date: str, ontology_dir: Path | None = No
         "ontology/index.html": lambda: ontology_html(ontology_dir / "cgt.ttl"),
     }
     for t in tables.TABLES:
-        makers[f"tables/{t}.csv"] = lambda t=t: tables.table_csv(store, t)
+        makers[f"tables/{t}.csv"] = partial(tables.table_csv, store, t)
     tick = ticker(progress, "release", len(makers) + 1, "file")
     files: dict[str, bytes] = {}
     for name, make in makers.items():

@@ -70,7 +70,7 @@ def answer_key(query: str) -> str:
 def write_answers(store: Store, build: Path, tick: Callable[[], None] | None = None) -> dict[str, int]:
     """The endpoint's answers to the counting library queries, in every SPARQL results format,
     under `build` (a request with exactly that query text is answered from the file)."""
-    from pyoxigraph import QueryResultsFormat, parse_query_results
+    from pyoxigraph import QueryResultsFormat, QuerySolutions, parse_query_results
 
     folder = build / DIRNAME / "answers"
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,8 +80,9 @@ def write_answers(store: Store, build: Path, tick: Callable[[], None] | None = N
             tick()
         text = bound_text(name)
         key = answer_key(text)
-        json_body = store.query(text, use_default_graph_as_union=True).serialize(
-            format=QueryResultsFormat.JSON) or b""
+        solutions = store.query(text, use_default_graph_as_union=True)
+        assert isinstance(solutions, QuerySolutions)  # the answered queries are SELECTs
+        json_body = solutions.serialize(format=QueryResultsFormat.JSON) or b""
         for fmt in ANSWER_FORMATS:  # the query once; the other formats from its JSON
             body = json_body if fmt == "JSON" else parse_query_results(
                 json_body, format=QueryResultsFormat.JSON).serialize(format=getattr(QueryResultsFormat, fmt)) or b""
@@ -124,8 +125,8 @@ def write_tables(store: Store, build: Path, progress: Callable[[str], None] | No
     for name in TABLES:
         tick()
         result = run_named(store, name)
-        columns = list(zip(*result.rows)) if result.rows else [() for _ in result.columns]
-        table = pa.table({c: pa.array(list(v), type=pa.string()) for c, v in zip(result.columns, columns)})
+        columns = list(zip(*result.rows, strict=True)) if result.rows else [() for _ in result.columns]
+        table = pa.table({c: pa.array(list(v), type=pa.string()) for c, v in zip(result.columns, columns, strict=True)})
         tmp = folder / f".{name}.{os.getpid()}.tmp"
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, table_path(build, name))
@@ -140,7 +141,7 @@ def load_table(path: Path) -> Result:
 
     table = pq.read_table(path)
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    return Result(list(table.column_names), list(map(list, zip(*columns))))
+    return Result(list(table.column_names), list(map(list, zip(*columns, strict=True))))
 
 
 def read_arrow(store: Store, name: str):
@@ -162,9 +163,10 @@ def read_table(store: Store | Path, name: str) -> Result:
     `store` is an open Store (as given by graph/store.py's openers) or a build directory /
     published store path.
     """
+    build: Path | None
+    opened: Store | None
     if isinstance(store, Path):
-        build = store.resolve()
-        opened: Store | None = None
+        build, opened = store.resolve(), None
     else:
         build, opened = build_of(store), store
     if name in TABLES and build is not None:
