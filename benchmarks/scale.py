@@ -211,6 +211,7 @@ def table(results: dict) -> str:
     row("generate synthetic data", lambda s: (s.get("generate", {}).get("wall_s"), s.get("generate", {}).get("peak_mib")))
     row("parse + checks", lambda s: (s["compile"].get("parse_s"), None))
     row("RDF (N-Quads)", lambda s: (s["compile"].get("rdf_s"), s["compile"].get("peak_mib")))
+    row("derived facts (load in memory + CONSTRUCTs)", lambda s: (s["compile"].get("derive_s"), None))
     row("validate: fast (SPARQL in Oxigraph)", lambda s: (s["fast"].get("total_s"), s["fast"].get("peak_mib")))
     row("  of which in-memory load", lambda s: (s["fast"].get("load_s"), None))
     row("validate: pyshacl (reference)", lambda s: (s["pyshacl"].get("total_s"), s["pyshacl"].get("peak_mib")))

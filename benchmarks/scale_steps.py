@@ -39,7 +39,7 @@ def compile_step(data: str, nq: str, nt: str) -> None:
         lines = c.nquads.splitlines(keepends=True)
         for line in lines[:c.triples]:
             fh.write(line[:line.rindex(b" <")] + b" .\n")
-    _emit({"parse_s": c.timings["parse"], "rdf_s": c.timings["rdf"], "total_s": total,
+    _emit({"parse_s": c.timings["parse"], "rdf_s": c.timings["rdf"], "derive_s": c.timings.get("derive"), "total_s": total,
            "triples": c.triples, "ontology_triples": onto})
 
 

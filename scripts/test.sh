@@ -8,6 +8,8 @@ command -v rapper >/dev/null || need="$need raptor2-utils"
 command -v virtuoso-t >/dev/null || need="$need virtuoso-opensource"  # tests/test_virtuoso.py (scale-out path)
 # the browser test drives Debian's Chromium through Playwright (never `playwright install`)
 [ -x /usr/bin/chromium ] || need="$need chromium"
+# CJK names in the browser tests and screenshots (Chromium draws boxes without a CJK font)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need="$need fonts-noto-cjk"
 if [ -n "$need" ]; then
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null

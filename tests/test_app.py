@@ -44,10 +44,12 @@ def _texts(at: AppTest) -> str:
 
 
 # AppTest does not expose a dataframe's key: each table is known by its columns
-COLUMNS = {"results": {"product", "pathways", "class", "holder"}, "decisions": {"classification", "brand_name", "agency"},
-           "facts": {"fact", "record", "url", "quote"}, "claims": {"claim", "in_graph"}, "crosswalk": {"EU", "KR"},
-           "pathway_products": {"product", "decision_date", "status"}, "follow": {"from", "to"},
-           "network_lags": {"median"}, "sparql_result": {"jurisdiction", "authorisations"}}
+COLUMNS = {"results": {"product", "pathways", "class", "holder", "brand"}, "decisions": {""},
+           "official": {"identifiers", "page", "title"},
+           "facts": {"fact", "record", "url", "quote"}, "claims": {"claim", "in_graph"}, "crosswalk": {"product", "European Union"},
+           "pathway_products": {"product", "date", "status"},
+           "follow": {"first_jurisdiction", "jurisdiction", "median_days"}, "network_lags": {"median_days"},
+           "compare_lags": {"median_days", "imprecise"}, "sparql_result": {"jurisdiction", "authorisations"}}
 
 
 def _frame(at: AppTest, key: str):
@@ -59,32 +61,75 @@ def _frame(at: AppTest, key: str):
 def test_search_car_t_lists_each_authorisation_of_the_car_t_products(app):
     app.text_input(key="q").input("CAR-T").run()
     table = _frame(app, "results")
-    assert set(table["product_id"]) == {"testcabtagene-autoleucel", "examplecabtagene-autoleucel"}
-    assert "Alphacel (testcabtagene autoleucel)" in set(table["product"])
+    assert set(table["product"]) == {"Alphacel (testcabtagene autoleucel)", "Betacel (examplecabtagene autoleucel)"}
     assert f"{len(table)} authorisations of 2 products" in _texts(app)
+    for spelling in ["CAR T", "car-t", "car_t"]:  # the same rows
+        app.text_input(key="q").input(spelling).run()
+        assert sorted(_frame(app, "results")["product"]) == sorted(table["product"]), spelling
 
 
-def test_facet_counts_equal_the_rows_a_facet_gives(app):
+def _would_give(at: AppTest, title: str) -> dict[str, int]:
+    """The counts printed beside a facet: 'Would give: China 1 · United States 2'."""
+    ms = [m for m in at.multiselect if m.label == title][0]
+    idx = [c.value for c in at.caption].index
+    caps = [c.value for c in at.caption if c.value.startswith("Would give: ")]
+    order = [m.label for m in at.multiselect if m.label in {"Modality", "Jurisdiction", "Pathway or designation",
+                                                           "Regulatory class", "Status", "Holder"}]
+    text = caps[order.index(ms.label)].removeprefix("Would give: ")
+    del idx
+    return {part.rsplit(" ", 1)[0]: int(part.rsplit(" ", 1)[1]) for part in text.split(" · ") if not part.endswith("more")}
+
+
+def test_facet_values_are_stable_codes_named_for_people_with_counts_beside(app):
     app.text_input(key="q").input("car-t").run()
-    options = app.multiselect(key="facet_jurisdiction").options
-    counts = {o.rsplit(" (", 1)[0]: int(o.rsplit("(", 1)[1].rstrip(")")) for o in options}
+    box = app.multiselect(key="facet_jurisdiction")
+    assert box.options == ["China", "European Union", "United States"]  # names, no counts inside
+    counts = _would_give(app, "Jurisdiction")
     assert sum(counts.values()) == len(_frame(app, "results"))  # single-valued: counts add up to the rows
-    for value, n in counts.items():
-        app.multiselect(key="facet_jurisdiction").set_value([value]).run()
-        assert len(_frame(app, "results")) == n, value
-        assert set(_frame(app, "results")["jurisdiction"]) == {value}
-    # a second facet keeps the first
+    code = {"China": "CN", "European Union": "EU", "United States": "US"}
+    for name, n in counts.items():
+        app.multiselect(key="facet_jurisdiction").set_value([code[name]]).run()
+        assert len(_frame(app, "results")) == n, name
+        assert set(_frame(app, "results")["jurisdiction"]) == {name}
+        assert app.multiselect(key="facet_jurisdiction").options == box.options  # the options never move
+    # a second facet keeps the first; the text can change without losing either
     app.multiselect(key="facet_jurisdiction").set_value(["EU"]).run()
-    status = app.multiselect(key="facet_status")
-    status.set_value([status.options[0].rsplit(" (", 1)[0]]).run()
+    app.multiselect(key="facet_status").set_value(["authorised"]).run()
+    app.text_input(key="q").input("autoleucel").run()
     assert app.multiselect(key="facet_jurisdiction").value == ["EU"]
-    assert set(_frame(app, "results")["jurisdiction"]) == {"EU"}
+    assert set(_frame(app, "results")["jurisdiction"]) == {"European Union"}
+    assert app.query_params["jurisdiction"] == "EU" and app.query_params["q"] == "autoleucel"
+
+
+def test_an_empty_result_names_the_filter_that_emptied_it_and_clears_it(app):
+    app.multiselect(key="facet_jurisdiction").set_value(["US"]).run()
+    app.text_input(key="q").input("Betacel").run()  # Betacel is not authorised in the United States
+    assert "0 authorisations of 0 products" in _texts(app)
+    warning = app.warning[0].value
+    assert "Betacel" in warning and "United States" in warning
+    app.button(key="clear_jurisdiction").click().run()
+    assert app.multiselect(key="facet_jurisdiction").value == []
+    assert set(_frame(app, "results")["product"]) == {"Betacel (examplecabtagene autoleucel)"}
+
+
+def test_an_address_reopens_the_search_it_names(fixture_store, monkeypatch):
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(fixture_store))
+    _fresh_caches()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "Search"
+    at.query_params["q"] = "autoleucel"
+    at.query_params["jurisdiction"] = ["EU", "CN"]
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="q").value == "autoleucel"
+    assert sorted(at.multiselect(key="facet_jurisdiction").value) == ["CN", "EU"]
+    assert set(_frame(at, "results")["jurisdiction"]) <= {"China", "European Union"}
 
 
 def test_search_csv_has_the_header_and_the_rows(fixture_oxi):
     rows = explore.filter_rows(explore.search_rows(fixture_oxi), "car-t", {"jurisdiction": ["US"]})
-    lines = explore.to_csv(rows, ["product_id", "jurisdiction", "decision_date"]).decode().splitlines()
-    assert lines[0] == "product_id,jurisdiction,decision_date"
+    lines = explore.to_csv(rows, ["product_id", "jurisdiction_code", "decision_date"]).decode().splitlines()
+    assert lines[0] == "product_id,jurisdiction_code,decision_date"
     assert sorted(lines[1:]) == sorted(f"{r['product_id']},US,{r['decision_date']}" for r in rows)
     assert len(lines) == 2  # one US CAR-T authorisation in the fixture
 
@@ -95,10 +140,15 @@ def test_open_a_product_shows_its_decisions_and_every_fact_with_its_source(app):
     app.button(key="open_product").click().run()
     assert app.sidebar.radio(key="page").value == "Product"
     assert "Alphacel \\(testcabtagene autoleucel\\)" in [h.value for h in app.subheader]
-    decisions = _frame(app, "decisions")
-    assert dict(zip(decisions["jurisdiction"], decisions["decision_date"]))["EU"] == "2019-06"
+    decisions = app.table[0].value
+    # side by side, in date order by what is known; a month-only date says so
+    assert list(decisions.columns) == ["United States", "European Union", "China"]
+    assert decisions.loc["Decision date", "European Union"] == "2019-06 (month only)"
+    assert decisions.loc["Verified", "China"] == "not recorded"
+    official = _frame(app, "official")
+    assert dict(zip(official["jurisdiction"], official["page"]))["European Union"] == "https://example.org/eu/register"
     facts = _frame(app, "facts")
-    eu = facts[(facts["jurisdiction"] == "EU") & (facts["fact"] == "authorisation")]
+    eu = facts[(facts["jurisdiction"] == "European Union") & (facts["fact"] == "authorisation")]
     assert set(eu["url"]) == {"https://example.org/eu/register"}
     assert set(eu["evidence"]) == {"official"} and set(eu["confidence"]) == {"high"}
     assert {"product", "authorisation", "designation"} <= set(facts["fact"])
@@ -126,7 +176,8 @@ def test_compare_and_pathways_pages(app):
     assert len(app.get("vega_lite_chart")) == 3
     _go(app, "Pathways and classes")
     crosswalk = _frame(app, "crosswalk")
-    assert dict(zip(crosswalk["product_id"], crosswalk["EU"]))["testcabtagene-autoleucel"] == "fx-eu-gtmp"
+    assert dict(zip(crosswalk["product"], crosswalk["European Union"]))["Alphacel (testcabtagene autoleucel)"] \
+        == "Gene therapy medicinal product"
     app.selectbox(key="pathway_pick").set_value("fx-eu-conditional-ma").run()
     assert "testcabtagene-autoleucel" in set(_frame(app, "pathway_products")["product"].str.cat(sep=" ").split(" ")) \
         or any("testcabtagene" in p for p in _frame(app, "pathway_products")["product"])
@@ -135,9 +186,15 @@ def test_compare_and_pathways_pages(app):
 def test_network_page_shows_follow_edges_and_lags(app):
     _go(app, "Network")
     follow = _frame(app, "follow")
-    assert {(r["from"], r["to"]) for _, r in follow.iterrows()} == {("US", "EU"), ("US", "CN"), ("EU", "US")}
+    assert {(r["first_jurisdiction"], r["jurisdiction"]) for _, r in follow.iterrows()} == {
+        ("United States", "European Union"), ("United States", "China"), ("European Union", "United States")}
     lags = _frame(app, "network_lags")
-    assert dict(zip(lags["jurisdiction"], lags["median"])) == {"EU": 443.0, "US": 731.0, "CN": 1054.0}
+    expected = {"European Union": 443.0, "United States": 731.0, "China": 1054.0}  # days, start to start
+    assert dict(zip(lags["jurisdiction"], lags["median_days"])) == expected
+    assert dict(zip(lags["jurisdiction"], lags["imprecise"])) == {"European Union": 1, "United States": 0, "China": 0}
+    _go(app, "Compare jurisdictions")  # the same figures, from the same function
+    compare = _frame(app, "compare_lags")
+    assert dict(zip(compare["jurisdiction"], compare["median_days"])) == expected
 
 
 def test_graph_click_shows_a_node_and_expand_adds_its_neighbours(app):
@@ -146,7 +203,7 @@ def test_graph_click_shows_a_node_and_expand_adds_its_neighbours(app):
     before = int(app.caption[0].value.split()[0])
     assert before > 1
     # a click in the browser arrives as the component's value
-    component = "graph-Neighbourhood of a product-8"  # the component's key: graph-<mode>-<number of types>
+    component = "graph-0-8"  # the component's key: graph-<mode number>-<number of types>
     node = "https://w3id.org/cgt-graph/id/jurisdiction/EU"
     app.session_state[component] = {"action": "select", "data": {"target_id": node}, "timestamp": 1}
     app.run()
@@ -155,7 +212,7 @@ def test_graph_click_shows_a_node_and_expand_adds_its_neighbours(app):
     after = int(app.caption[0].value.split()[0])
     assert after > before
     app.multiselect(key="graph_types").set_value(["MedicinalProduct", "Jurisdiction"]).run()
-    app.radio(key="graph_mode").set_value("Whole graph").run()
+    app.radio(key="graph_mode").set_value("Whole graph, grouped by jurisdiction").run()
     assert app.caption[0].value.startswith("6 nodes")  # the fixture: 3 products, 3 jurisdictions
 
 
@@ -185,8 +242,14 @@ def test_sparql_errors_are_clear(app, query, message):
 def test_downloads_page_offers_the_selection(app):
     app.text_input(key="q").input("car-t").run()
     n = len(_frame(app, "results"))
+    app.multiselect(key="facet_jurisdiction").set_value(["CN"]).run()
+    n = len(_frame(app, "results"))
     _go(app, "Downloads")
     assert f"{n} rows, 2 products." in _texts(app)
+    assert "jurisdiction\\: China" in _texts(app)  # the choice by name (escaped markdown), as on Search
+    _go(app, "Search")  # and back: the search is still there
+    assert app.text_input(key="q").value == "car-t" and app.multiselect(key="facet_jurisdiction").value == ["CN"]
+    assert len(_frame(app, "results")) == n
 
 
 def test_labels_are_rendered_as_text_not_html(data_copy, tmp_path, monkeypatch):
@@ -209,3 +272,29 @@ def test_labels_are_rendered_as_text_not_html(data_copy, tmp_path, monkeypatch):
         _go(at, page)
         for element in list(at.markdown) + list(at.subheader) + list(at.caption):
             assert "<" not in element.value.replace("\\<", ""), (page, element.value)  # only escaped <
+
+
+def test_what_changed_lists_a_correction_between_two_releases(fixture_store, data_copy, tmp_path, monkeypatch):
+    from cgt_graph.graph.build import build
+    from cgt_graph.graph.store import open_read_only
+    from cgt_graph.publish.release import release
+
+    rel = tmp_path / "releases"
+    release(open_read_only(fixture_store), rel, "2026-11-01", "2026-11-01")
+    us = data_copy / "authorisations" / "US.yaml"
+    us.write_text(us.read_text().replace("decision_date: 2018-03-15", "decision_date: 2018-03-16"))
+    build(tmp_path / "store2", data_copy)
+    release(open_read_only(tmp_path / "store2"), rel, "2026-11-23", "2026-11-23")
+    monkeypatch.setenv("CGT_GRAPH_RELEASES", str(rel))
+    at = _start(fixture_store, monkeypatch)
+    _go(at, "What changed")
+    table = [d.value for d in at.dataframe if "before" in d.value.columns][0]
+    assert list(zip(table["change"], table["record"], table["before"], table["after"])) == [
+        ("Decision date corrected", "testcabtagene-autoleucel-us", "2018-03-15", "2018-03-16")]
+    assert at.query_params["page"] == "What changed"
+
+
+def test_what_changed_without_releases_says_how_to_make_them(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("CGT_GRAPH_RELEASES", str(tmp_path / "none"))
+    _go(app, "What changed")
+    assert "cgt-graph release --out FOLDER" in _texts(app)

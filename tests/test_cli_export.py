@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import subprocess
 
@@ -80,3 +81,6 @@ def test_turtle_on_stdout_by_default(fixture_store):
     assert out.stdout.startswith("@prefix")
     g = Graph().parse(data=out.stdout, format="turtle")
     assert len(g) > 500
+    # published RDF holds facts only: no data file, line or location bookkeeping
+    assert "recordLocation" not in out.stdout
+    assert not re.search(r"\.ya?ml:\d+", out.stdout), re.search(r".{60}\.ya?ml:\d+", out.stdout)

@@ -9,10 +9,10 @@ from cgt_graph.explorer import graphview
 def test_a_word_matches_the_start_of_a_word_only(fixture_oxi):
     rows = explore.search_rows(fixture_oxi)
     eu = explore.filter_rows(rows, "eu")
-    assert eu and all(r["jurisdiction"] == "EU" or "EU" in r["pathways"] or r["class_code"].startswith("eu")
+    assert eu and all(r["jurisdiction_code"] == "EU" or "EU" in r["pathways"] or r["class_code"].startswith("eu")
                       or "eu" in r["holder"].lower().split() or "Europe" in r["holder"] for r in eu)
-    leuk = [dict(dict.fromkeys(explore.ROW_KEYS, ""), indication="acute lymphoblastic leukaemia", jurisdiction="US",
-                 sources="https://www.ema.europa.eu/x")]
+    leuk = [dict(dict.fromkeys(explore.ROW_KEYS, ""), search_other="acute lymphoblastic leukaemia | United States",
+                 jurisdiction="United States", sources="https://www.ema.europa.eu/x")]
     assert explore.filter_rows(leuk, "eu") == [] and explore.filter_rows(leuk, "leuk") == leuk
     # the source URLs are not searched: every fixture source lives on example.org
     assert explore.filter_rows(rows, "https") == []
@@ -71,3 +71,60 @@ def test_a_layout_of_more_than_500_nodes_places_every_node():
     pos = graphview.layout(g, list(g.nodes))
     assert set(pos) == set(g.nodes)
     assert len({(round(x), round(y)) for x, y in pos.values()}) > 500  # spread out, not stacked
+
+
+def test_places_agencies_short_forms_and_scripts_find_their_rows(fixture_oxi):
+    rows = explore.search_rows(fixture_oxi)
+    china = explore.filter_rows(rows, "China")
+    assert china and {r["jurisdiction_code"] for r in china} == {"CN"}
+    assert explore.filter_rows(rows, "CN") == china
+    eu = explore.filter_rows(rows, "European Union")
+    assert eu and {r["jurisdiction_code"] for r in eu} == {"EU"}
+    # an INN short form: the INN's first word starts "testcab", its last ends in "cel"
+    assert {r["product_id"] for r in explore.filter_rows(rows, "testcab-cel")} == {"testcabtagene-autoleucel"}
+    assert explore.filter_rows(rows, "nothing-cel") == []
+    assert explore.filter_rows(rows, "CAR T") == explore.filter_rows(rows, "CAR-T") != []
+
+
+def test_dates_sort_and_read_by_what_is_known():
+    keys = sorted(["2022", "2022-02-28", "2021-12", "2022-02", "2022-03-01"], key=explore.sort_key)
+    assert keys == ["2021-12", "2022-02-28", "2022-02", "2022-03-01", "2022"]
+    assert explore.span("2022-02") == (explore.dt.date(2022, 2, 1), explore.dt.date(2022, 2, 28))
+    assert explore.shown_date("2022") == "2022 (year only)" and explore.shown_date("2022-02-28") == "2022-02-28"
+
+
+def test_a_non_latin_brand_reads_with_a_latin_name_beside_it():
+    assert explore.with_latin("睿铂生", "relmacabtagene autoleucel") == "睿铂生 (relmacabtagene autoleucel)"
+    assert explore.with_latin("Kymriah", "tisagenlecleucel") == "Kymriah"
+    assert explore.is_latin("Tecartus é") and not explore.is_latin("킴리아")
+
+
+def test_on_the_real_graph_car_t_spellings_places_and_agencies_agree(real_oxi):
+    rows = explore.search_rows(real_oxi)
+    car_t = [r for r in rows if "car-t" in r["modality_codes"].split(";")]
+    for spelling in ["CAR T", "CAR-T", "chimeric antigen receptor"]:
+        assert explore.filter_rows(rows, spelling) == explore.filter_rows(rows, "CAR-T"), spelling
+    assert {r["authorisation_id"] for r in explore.filter_rows(rows, "car t")} >= {r["authorisation_id"] for r in car_t}
+    # an agency by acronym and by its name in the original language finds its jurisdiction's decisions
+    for text, code in [("EMA", "EU"), ("PMDA", "JP"), ("国家药品监督管理局", "CN"), ("Japan", "JP")]:
+        found = explore.filter_rows(rows, text)
+        assert found and {r["jurisdiction_code"] for r in found} == {code}, text
+        assert len(found) == len([r for r in rows if r["jurisdiction_code"] == code]), text
+
+
+def test_a_jurisdictions_neighbourhood_and_the_grouped_whole_graph(fixture_oxi):
+    import math
+
+    g = graphview.load(fixture_oxi)
+    nodes = graphview.jurisdiction_neighbourhood(g, "EU")
+    types = {g.nodes[n]["type"] for n in nodes}
+    assert {"Jurisdiction", "MarketingAuthorisation", "MedicinalProduct"} <= types
+    assert graphview.product_node("examplecabtagene-autoleucel") not in nodes  # authorised in China only
+    everything = graphview.of_types(g, graphview.DEFAULT_TYPES)
+    pos = graphview.grouped_layout(g, everything)
+    assert set(pos) == everything
+    places = [n for n in everything if g.nodes[n]["type"] == "Jurisdiction"]
+    radius = {round(math.hypot(*pos[p])) for p in places}
+    assert len(radius) == 1  # the jurisdictions on one circle
+    r = radius.pop()
+    assert all(math.hypot(*xy) <= 1.26 * r for xy in pos.values())  # no outlier zooms the view out

@@ -24,8 +24,8 @@ def _norm(value):
     if value is None:
         return None
     text = str(value)
-    # GROUP_CONCAT order is not defined by SPARQL: compare the parts as a set
-    return ";".join(sorted(text.split(";"))) if ";" in text else text
+    # GROUP_CONCAT order is not defined by SPARQL: compare the parts (";" or "; " apart) as a set
+    return ";".join(sorted(p.strip() for p in text.split(";"))) if ";" in text else text
 
 
 def _rows_rdflib(graph: Graph, text: str, columns: list[str]) -> Counter:

@@ -1,14 +1,18 @@
 """How therapies travel between regulators: networkx projections of the graph.
 
-Everything starts from one library query (`network-authorisations`), so the
-analyses see exactly what a SPARQL user sees. Lags are in days between the
-first days of the decision dates' periods; a lag that involves a date known
-only to the month or year carries that precision.
+Everything starts from library queries (`network-authorisations`, and
+`first-authorisations` and `lags`, which read the facts derived once at build
+time by queries/derive/*.rq), so the analyses see exactly what a SPARQL user
+sees and no rule is restated here. Lags are in days between the first days of
+the decision dates' periods; a lag that involves a date known only to the month
+or year carries that precision.
 
-Definitions
+Definitions (written once, in queries/derive/)
 -----------
 * first authorisation of a product: its earliest decision anywhere; several
   jurisdictions tied on that date are all "first" (a tie gives no follow edge).
+* lag: from a first authorisation to the first decision in each later
+  jurisdiction (a second decision in a jurisdiction is not a new arrival).
 * follow network: an edge A -> B for each product first authorised in A and
   later (strictly) in B; weight = number of such products; lag statistics
   over them.
@@ -26,10 +30,8 @@ import networkx as nx
 from pyoxigraph import Store
 
 from cgt_graph.errors import CgtError
+from cgt_graph.sparql.library import run_named
 from cgt_graph.sparql.tables import read_table
-
-EXPEDITED_KINDS = {"expedited-development-designation", "fast-track", "priority-review",
-                   "accelerated-assessment", "conditional-authorisation"}
 
 
 @dataclass(frozen=True)
@@ -52,15 +54,43 @@ def _split(v: str | None) -> tuple[str, ...]:
     return tuple(sorted(x for x in (v or "").split(";") if x))
 
 
-def load(store: Store) -> list[Auth]:
-    out = []
+@dataclass
+class Lag:
+    product: str
+    first: str
+    later: str
+    days: int
+    precision: str
+    expedited: bool  # the later decision used an expedited pathway or designation
+
+
+class Authorisations(list[Auth]):
+    """The authorisations, with the facts derived from them at build time: each product's first
+    authorisation (`firsts`: product -> (date, first jurisdictions)) and the `lags`."""
+
+    def __init__(self, auths: Iterable[Auth] = (), firsts: dict[str, tuple[dt.date, tuple[str, ...]]] | None = None,
+                 lags: list[Lag] | None = None):
+        super().__init__(auths)
+        self.firsts = firsts or {}
+        self.lags = lags or []
+
+
+def load(store: Store) -> Authorisations:
+    auths = []
     for r in read_table(store, "network-authorisations").dicts():
-        out.append(Auth(r["authorisation_id"] or "", r["product_id"] or "", r["jurisdiction"] or "",
-                        dt.date.fromisoformat(r["sort_date"] or ""), r["precision"] or "day",
-                        _split(r["pathways"]), _split(r["pathway_kinds"]), r["classification"] or "",
-                        r["holder"] or "", r["developer"] or r["holder"] or "",
-                        _split(r["modalities"]), _split(r["top_modalities"])))
-    return out
+        auths.append(Auth(r["authorisation_id"] or "", r["product_id"] or "", r["jurisdiction"] or "",
+                          dt.date.fromisoformat(r["sort_date"] or ""), r["precision"] or "day",
+                          _split(r["pathways"]), _split(r["pathway_kinds"]), r["classification"] or "",
+                          r["holder"] or "", r["developer"] or r["holder"] or "",
+                          _split(r["modalities"]), _split(r["top_modalities"])))
+    firsts: dict[str, tuple[dt.date, set[str]]] = {}
+    for r in run_named(store, "first-authorisations").dicts():
+        day = dt.date.fromisoformat(r["first_date"] or "")
+        firsts.setdefault(r["product_id"] or "", (day, set()))[1].add(r["jurisdiction"] or "")
+    lags = [Lag(r["product_id"] or "", r["first_jurisdiction"] or "", r["jurisdiction"] or "", int(r["lag_days"] or 0),
+                r["precision"] or "day", r["expedited"] == "true")
+            for r in run_named(store, "lags").dicts()]
+    return Authorisations(auths, {p: (d, tuple(sorted(j))) for p, (d, j) in firsts.items()}, lags)
 
 
 def by_product(auths: Iterable[Auth]) -> dict[str, list[Auth]]:
@@ -72,37 +102,10 @@ def by_product(auths: Iterable[Auth]) -> dict[str, list[Auth]]:
     return dict(groups)
 
 
-def _coarsest(*precisions: str) -> str:
-    order = {"day": 0, "month": 1, "year": 2}
-    return max(precisions, key=lambda p: order.get(p, 0))
-
-
-@dataclass
-class Lag:
-    product: str
-    first: str
-    later: str
-    days: int
-    precision: str
-    expedited: bool  # the later decision used an expedited pathway or designation
-
-
-def lags(auths: Iterable[Auth]) -> list[Lag]:
-    """For every product, the lag from its first authorisation to each later jurisdiction."""
-    out = []
-    for product, group in sorted(by_product(auths).items()):
-        first_date = group[0].date
-        firsts = [a for a in group if a.date == first_date]
-        seen: set[str] = set()
-        for a in group:
-            if a.date == first_date or a.jurisdiction in seen or a.jurisdiction in {f.jurisdiction for f in firsts}:
-                continue
-            seen.add(a.jurisdiction)  # a second decision in the same jurisdiction is not a new arrival
-            for f in firsts:
-                out.append(Lag(product, f.jurisdiction, a.jurisdiction, (a.date - f.date).days,
-                               _coarsest(a.precision, f.precision),
-                               bool(set(a.pathway_kinds) & EXPEDITED_KINDS)))
-    return out
+def lags(auths: Authorisations) -> list[Lag]:
+    """For every product, the lag from its first authorisation to each later jurisdiction
+    (derived at build time: queries/derive/lags.rq, read through the `lags` library query)."""
+    return list(auths.lags)
 
 
 def _stats(values: list[int]) -> dict[str, float]:
@@ -112,7 +115,7 @@ def _stats(values: list[int]) -> dict[str, float]:
             "p75": float(q[2]), "min": values[0], "max": values[-1]}
 
 
-def follow_network(auths: Iterable[Auth]) -> nx.DiGraph:
+def follow_network(auths: Authorisations) -> nx.DiGraph:
     g = nx.DiGraph()
     per_edge: dict[tuple[str, str], list[Lag]] = defaultdict(list)
     for lag in lags(auths):
@@ -176,7 +179,7 @@ def sponsor_modality(auths: Iterable[Auth]) -> nx.Graph:
 
 # ----------------------------------------------------------------------------- analyses
 
-def first_movers(auths: Iterable[Auth], by: str | None = None) -> list[dict[str, object]]:
+def first_movers(auths: Authorisations, by: str | None = None) -> list[dict[str, object]]:
     """How often each jurisdiction authorised a product first, overall or by top modality / period.
 
     by: None, "modality" (top modality: cell-therapy, gene-therapy, ...) or "period" (5-year periods).
@@ -184,9 +187,8 @@ def first_movers(auths: Iterable[Auth], by: str | None = None) -> list[dict[str,
     """
     counts: Counter[tuple[str, str]] = Counter()
     ties: Counter[tuple[str, str]] = Counter()
-    for group in by_product(auths).values():
-        first_date = group[0].date
-        firsts = sorted({a.jurisdiction for a in group if a.date == first_date})
+    for product, group in by_product(auths).items():
+        first_date, firsts = auths.firsts[product]  # derived: queries/derive/first-authorisations.rq
         if by == "modality":
             keys = group[0].top_modalities or ("unknown",)
         elif by == "period":
@@ -203,7 +205,7 @@ def first_movers(auths: Iterable[Auth], by: str | None = None) -> list[dict[str,
     return [{"group": k, "jurisdiction": j, "first": counts[(k, j)], "tied": ties[(k, j)]} for k, j in order]
 
 
-def lag_distribution(auths: Iterable[Auth]) -> list[dict[str, object]]:
+def lag_distribution(auths: Authorisations) -> list[dict[str, object]]:
     """Per later jurisdiction: lag from the product's first authorisation anywhere."""
     per: dict[str, list[int]] = defaultdict(list)
     for lag in lags(auths):
@@ -279,7 +281,7 @@ class ExpeditedEffect:
     verdict: str = ""
 
 
-def expedited_effect(auths: Iterable[Auth], min_n: int = 5) -> ExpeditedEffect:
+def expedited_effect(auths: Authorisations, min_n: int = 5) -> ExpeditedEffect:
     """Lag to later jurisdictions with and without an expedited pathway on the later decision.
 
     Only a description: the data are observational, decision dates are partly known to the
@@ -351,26 +353,26 @@ class Outcome:
 class Analysis:
     name: str
     help: str
-    run: Callable[[list[Auth], str | None], Outcome]  # (authorisations, by) -> outcome
+    run: Callable[[Authorisations, str | None], Outcome]  # (authorisations, by) -> outcome
     graph: bool = False  # gives a graph that --output can write
 
-    def __call__(self, auths: list[Auth], by: str | None = None) -> Outcome:
+    def __call__(self, auths: Authorisations, by: str | None = None) -> Outcome:
         return self.run(auths, by)
 
 
-def _graph(build: Callable[[list[Auth]], nx.Graph], table: Callable[[nx.Graph], list[dict[str, object]]]
-           ) -> Callable[[list[Auth], str | None], Outcome]:
-    def run(auths: list[Auth], by: str | None) -> Outcome:
+def _graph(build: Callable[[Authorisations], nx.Graph], table: Callable[[nx.Graph], list[dict[str, object]]]
+           ) -> Callable[[Authorisations, str | None], Outcome]:
+    def run(auths: Authorisations, by: str | None) -> Outcome:
         g = build(auths)
         return Outcome(table(g), g)
     return run
 
 
-def _table(make: Callable[[list[Auth]], list[dict[str, object]]]) -> Callable[[list[Auth], str | None], Outcome]:
+def _table(make: Callable[[Authorisations], list[dict[str, object]]]) -> Callable[[Authorisations, str | None], Outcome]:
     return lambda auths, by: Outcome(make(auths))
 
 
-def _expedited(auths: list[Auth], by: str | None) -> Outcome:
+def _expedited(auths: Authorisations, by: str | None) -> Outcome:
     effect = expedited_effect(auths)
     return Outcome(effect.rows, note=effect.verdict)
 

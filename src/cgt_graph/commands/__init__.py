@@ -20,8 +20,8 @@ data_option = click.option(
     help="Data directory (default: the repository's data/).")
 validator_option = click.option(
     "--validator", type=click.Choice(["auto", "fast", "pyshacl"]), default="auto", show_default=True,
-    help="SHACL validator: the shapes as SPARQL in Oxigraph (fast), pyshacl (the reference), "
-         "or auto (fast when every shape compiles to SPARQL).")
+    help="SHACL validator: the shapes as SPARQL in Oxigraph (fast; auto is the same), "
+         "or pyshacl (the test oracle, slower) to compare.")
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
     show_default=True, help="Output format.")

@@ -77,9 +77,52 @@ def product_neighbourhood(g: nx.MultiDiGraph, product_id: str, types: Iterable[s
     return first | neighbourhood(g, second, keep)
 
 
+def jurisdiction_node(code: str) -> str:
+    return f"{ID_BASE}jurisdiction/{code}"
+
+
+def jurisdiction_neighbourhood(g: nx.MultiDiGraph, code: str, types: Iterable[str] | None = None) -> set[str]:
+    """The jurisdiction, its agencies, pathways and classes, the authorisations and designations
+    that name it, and their products."""
+    types = list(types) if types is not None else DEFAULT_TYPES
+    seed = jurisdiction_node(code)
+    first = neighbourhood(g, [seed], types)
+    records = [n for n in first if g.nodes[n]["type"] in ("MarketingAuthorisation", "Designation")]
+    keep = [t for t in ("MedicinalProduct",) if t in types]
+    return first | neighbourhood(g, records, keep)
+
+
 def of_types(g: nx.MultiDiGraph, types: Iterable[str]) -> set[str]:
     allowed = set(types)
     return {n for n, d in g.nodes(data=True) if d["type"] in allowed}
+
+
+def grouped_layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.0) -> dict[str, tuple[float, float]]:
+    """The whole graph grouped by jurisdiction: the jurisdictions fixed on a circle, every other
+    node pulled towards the jurisdictions it links to (a product authorised in several sits
+    between them); nodes far out (no links) are brought back to the rim, so the view is not
+    zoomed out by a few outliers."""
+    import math
+
+    sub = nx.Graph(g.subgraph(nodes))
+    if sub.number_of_nodes() == 0:
+        return {}
+    places = sorted(n for n in sub if g.nodes[n]["type"] == "Jurisdiction")
+    if not places:
+        return layout(g, nodes, size)
+    fixed = {p: (math.cos(2 * math.pi * i / len(places)), math.sin(2 * math.pi * i / len(places)))
+             for i, p in enumerate(places)}
+    start = _spread(sub, fixed)
+    pos = nx.spring_layout(sub, pos=start, fixed=places, seed=7, iterations=40 if len(sub) < 500 else 10,
+                           k=1.2 / max(1.0, len(sub) ** 0.5))
+    scale = size  # compact: the whole circle fits at a zoom where the jurisdictions' names are readable
+    out = {}
+    for k, (x, y) in pos.items():
+        r = math.hypot(x, y)
+        if r > 1.25:  # an outlier: back to the rim
+            x, y = x / r * 1.25, y / r * 1.25
+        out[k] = (float(x) * scale, float(y) * scale)
+    return out
 
 
 def layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.0) -> dict[str, tuple[float, float]]:

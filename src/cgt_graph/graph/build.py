@@ -1,7 +1,10 @@
-"""The pipeline: data files -> records -> checks -> RDF -> SHACL -> Oxigraph.
+"""The pipeline: data files -> records -> checks -> RDF -> derived facts -> SHACL -> Oxigraph.
 
 `compile_data` stops at validated RDF (what `cgt-graph validate` runs);
 `build` also loads a new store and publishes it atomically.
+
+Where each record came from (file, line, id) is kept beside the RDF, in
+`Compiled.locations` (record IRI -> location), for error messages only.
 """
 
 from __future__ import annotations
@@ -22,23 +25,27 @@ from cgt_graph.curation.checks import Index, check
 from cgt_graph.curation.load import DataError, Problem, count_files, load_records
 from cgt_graph.progress import ticker
 from cgt_graph.publish.partner_import import stored_nquads
-from cgt_graph.graph.emit import ONTOLOGY_GRAPH, record_nquads
-from cgt_graph.graph.validate import graph_lookup, load_shapes, problems_from, pyshacl_violations
+from cgt_graph.graph.derive import derive, derived_nquads
+from cgt_graph.graph.emit import ONTOLOGY_GRAPH, Location, record_locations, record_nquads
+from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
 
 Progress = Callable[[str], None]
 
 VALIDATORS = ("auto", "fast", "pyshacl")
-"""`fast`: the shapes as SPARQL inside Oxigraph (shacl_sparql.py); `pyshacl`: the reference;
-`auto`: fast whenever every shape compiles to SPARQL, else pyshacl (at every size: fast is
-the quicker one from the real graph up, see docs/scale.md)."""
+"""`fast` (and `auto`, the default, the same): the shapes as SPARQL inside Oxigraph
+(shacl_sparql.py), the production validator; `pyshacl`: the test oracle, run only when asked
+for, to compare. A shape the SPARQL compiler cannot translate is an error, never a silent
+switch to pyshacl."""
 
 
 @dataclass
 class Compiled:
-    nquads: bytes  # data graphs and the ontology graph, N-Quads
-    triples: int  # data triples (without the ontology)
+    nquads: bytes  # data graphs, the ontology graph and the derived graph, N-Quads
+    triples: int  # data triples (without the ontology and the derived facts)
     timings: dict[str, float] = field(default_factory=dict)
     validator: str | None = None  # which validator ran (None: SHACL skipped)
+    locations: dict[str, Location] = field(default_factory=dict)  # record IRI -> (file, line, id)
+    derived: dict[str, int] = field(default_factory=dict)  # triples made by each derive rule
 
     @property
     def dataset(self) -> Dataset:
@@ -82,6 +89,7 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     progress(f"{len(records)} records checked; making RDF")
     t1 = time.perf_counter()
     idx = Index(records)
+    locations = record_locations(records)
     buf = io.BytesIO()  # file by file: never the whole graph as a list of strings and a joined copy
     data_triples = 0
     for _file, lines in record_nquads(records, idx):
@@ -92,43 +100,48 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     nquads = buf.getvalue()
     del buf
     timings["rdf"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    store = Store()  # in memory: Oxigraph answers the rules and the checks 3-5x faster than from disk
+    store.bulk_load(nquads, format=RdfFormat.N_QUADS)
+    counts = derive(store)
+    nquads += derived_nquads(store)
+    timings["derive"] = time.perf_counter() - t2
+    progress(f"derived {sum(counts.values())} triples ({', '.join(f'{k} {v}' for k, v in counts.items())})")
     used = None
     if shacl:
-        t2 = time.perf_counter()
-        problems, used = validate_nquads(nquads, ontology_dir, validator, progress, data_triples)
-        timings["shacl"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        problems, used = _validate(store, nquads, ontology_dir, validator, progress, locations, data_triples)
+        timings["shacl"] = time.perf_counter() - t3
         if problems:
             raise DataError(_relocate(problems, data_dir))
-    return Compiled(nquads, data_triples, timings, used)
+    return Compiled(nquads, data_triples, timings, used, locations, counts)
 
 
-def validate_nquads(nquads: bytes, ontology_dir: Path, validator: str = "auto",
-                    progress: Progress = _quiet, triples: int | None = None) -> tuple[list[Problem], str]:
-    """Validate data and ontology (N-Quads) against the shapes; (problems, validator used)."""
-    from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, locate_in_store, sparql_violations
+def _validate(store: Store, nquads: bytes, ontology_dir: Path, validator: str, progress: Progress,
+              locations: dict[str, Location], triples: int) -> tuple[list[Problem], str]:
+    """Validate data, ontology and derived facts against the shapes; (problems, validator used)."""
+    from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, sparql_violations
 
     shapes = load_shapes(ontology_dir)
-    if validator == "auto":
+    used = "pyshacl" if validator == "pyshacl" else "fast"
+    progress(f"validating {triples} data triples and the derived facts against the SHACL shapes ({used})")
+    if used == "fast":
         try:
-            compile_shapes(shapes)
-            validator = "fast"
+            violations = sparql_violations(store, shapes, ticker(progress, "validating", len(compile_shapes(shapes)),
+                                                                  "check"))
         except Unsupported as exc:
-            progress(f"shapes use {exc}: validating with pyshacl")
-            validator = "pyshacl"
-    progress(f"validating {triples or 'the'} triples against SHACL shapes ({validator})")
-    if validator == "fast":
-        store = Store()  # in memory: Oxigraph answers the checks 3-5x faster than from disk
-        store.bulk_load(nquads, format=RdfFormat.N_QUADS)
-        on_check = ticker(progress, "validating", len(compile_shapes(shapes)), "check")
-        return problems_from(sparql_violations(store, shapes, on_check), locate_in_store(store)), validator
-    ds = Dataset()
+            return [Problem(str(ontology_dir / "shapes.ttl"), None, None, "shacl:unsupported",
+                            f"the shapes use {exc}, which the SPARQL validator does not translate; "
+                            "extend graph/shacl_sparql.py (or compare with --validator pyshacl)")], used
+        return problems_from(violations, locations.get), used
+    ds = Dataset()  # pyshacl, asked for by name: the reference the tests hold the SPARQL validator to
     ds.parse(data=nquads, format="nquads")
     flat = Graph()  # data and ontology: the fixed vocabularies live in the ontology
     for g in ds.graphs():
         for t in g:
             flat.add(t)
     del ds
-    return problems_from(pyshacl_violations(flat, shapes), graph_lookup(flat)), validator
+    return problems_from(pyshacl_violations(flat, shapes), locations.get), used
 
 
 def _relocate(problems: list[Problem], data_dir: Path) -> list[Problem]:

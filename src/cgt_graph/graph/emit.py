@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import Literal, Namespace, URIRef
 from rdflib import RDF as _RDF, RDFS as _RDFS, SKOS as _SKOS, XSD as _XSD
 from rdflib.namespace import DCTERMS as _DCTERMS, PROV as _PROV
 
@@ -77,64 +77,6 @@ def graph_iri(file: str) -> URIRef:
     return GRAPH["data/" + stem.split("/", 1)[-1]]
 
 
-def date_literal(text: Any) -> Literal:
-    parsed = parse_date(str(text))
-    if parsed is None:  # pragma: no cover - checked before
-        raise ValueError(text)
-    prec = parsed[1]
-    dtype = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}[prec]
-    return Literal(str(text), datatype=dtype)
-
-
-class _Emitter:
-    """Turns record fields into triples; `put` decides where they go (rdflib graph or N-Quads text)."""
-
-    def __init__(self, graph: Graph, idx: Index):
-        self.g = graph
-        self.idx = idx
-
-    def put(self, s: Any, p: Any, o: Any) -> None:
-        self.g.add((s, p, o))
-
-    def add(self, s: Any, p: Any, o: Any) -> None:
-        if o is None or o == "":
-            return
-        if isinstance(o, str) and not isinstance(o, URIRef):
-            o = Literal(o)
-        elif isinstance(o, int) and not isinstance(o, bool):
-            o = Literal(o, datatype=XSD.integer)
-        self.put(s, p, o)
-
-    def date(self, s: URIRef, p: URIRef, value: Any, sort: bool = False) -> None:
-        if value is None:
-            return
-        self.put(s, p, date_literal(value))
-        if sort:
-            parsed = parse_date(str(value))
-            assert parsed
-            self.put(s, CGT.sortDate, Literal(parsed[0].isoformat(), datatype=XSD.date))
-            self.put(s, CGT.datePrecision, Literal(parsed[1]))
-
-    def citations(self, subject: URIRef, cites: Any, slot: str = "citation") -> None:
-        seen: dict[str, int] = {}
-        for c in cites or []:
-            src = iri("source", str(c["source"]))
-            n = seen[c["source"]] = seen.get(c["source"], 0) + 1
-            node = URIRef(f"{subject}/{slot}/{c['source']}" + (f"-{n}" if n > 1 else ""))
-            self.add(subject, PROV.wasDerivedFrom, src)
-            self.add(subject, PROV.qualifiedDerivation, node)
-            self.add(node, RDF.type, CGT.Citation)
-            self.add(node, PROV.entity, src)
-            self.add(node, CGT.quote, str(c["quote"]).strip())
-            conf = c.get("confidence") or self._default_confidence(str(c["source"]))
-            self.add(node, CGT.confidence, CGT[conf])
-
-    def _default_confidence(self, source_id: str) -> str:
-        src = self.idx.get("source", source_id)
-        ev = src.data.get("evidence") if src else None
-        return "high" if ev in ("official", "peer-reviewed") else "low"
-
-
 _XSD_INTEGER = str(XSD.integer)
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
@@ -157,8 +99,14 @@ def nt_term(o: Any) -> str:
     raise TypeError(f"cannot write {o!r} as an RDF term")
 
 
-class _NQuadsEmitter(_Emitter):
-    """The same triples as `_Emitter`, written straight to N-Quads lines (no rdflib graph).
+_XSD_DATE = str(_XSD.date)
+_DATE_TYPES = {"day": _XSD_DATE, "month": str(_XSD.gYearMonth), "year": str(_XSD.gYear)}
+_SORT_DATE = str(CGT.sortDate)
+_PRECISION = str(CGT.datePrecision)
+
+
+class _Emitter:
+    """Turns record fields into N-Quads lines in one file's named graph (no rdflib graph is made).
 
     Lines are kept in insertion order without duplicates, as a graph would hold them.
     """
@@ -168,16 +116,14 @@ class _NQuadsEmitter(_Emitter):
         self.suffix = f" <{graph}> .\n"
         self.lines: dict[str, None] = {}
 
-    def put(self, s: Any, p: Any, o: Any) -> None:
-        self.lines[f"<{s}> <{p}> {nt_term(o)}{self.suffix}"] = None
-
     def add(self, s: Any, p: Any, o: Any) -> None:
         if o is None or o == "":
             return
         self.lines[f"<{s}> <{p}> {nt_term(o)}{self.suffix}"] = None
 
     def date(self, s: URIRef, p: URIRef, value: Any, sort: bool = False) -> None:
-        """As `_Emitter.date`, without making rdflib literals (same lexical forms)."""
+        """A date with the datatype of its precision; with sort, also cgt:sortDate (its period's
+        first day) and cgt:datePrecision."""
         if value is None:
             return
         text = str(value)
@@ -190,11 +136,24 @@ class _NQuadsEmitter(_Emitter):
             lines[f'<{s}> <{_SORT_DATE}> "{parsed[0].isoformat()}"^^<{_XSD_DATE}>{suffix}'] = None
             lines[f'<{s}> <{_PRECISION}> "{parsed[1]}"{suffix}'] = None
 
+    def citations(self, subject: URIRef, cites: Any, slot: str = "citation") -> None:
+        seen: dict[str, int] = {}
+        for c in cites or []:
+            src = iri("source", str(c["source"]))
+            n = seen[c["source"]] = seen.get(c["source"], 0) + 1
+            node = URIRef(f"{subject}/{slot}/{c['source']}" + (f"-{n}" if n > 1 else ""))
+            self.add(subject, PROV.wasDerivedFrom, src)
+            self.add(subject, PROV.qualifiedDerivation, node)
+            self.add(node, RDF.type, CGT.Citation)
+            self.add(node, PROV.entity, src)
+            self.add(node, CGT.quote, str(c["quote"]).strip())
+            conf = c.get("confidence") or self._default_confidence(str(c["source"]))
+            self.add(node, CGT.confidence, CGT[conf])
 
-_XSD_DATE = str(_XSD.date)
-_DATE_TYPES = {"day": _XSD_DATE, "month": str(_XSD.gYearMonth), "year": str(_XSD.gYear)}
-_SORT_DATE = str(CGT.sortDate)
-_PRECISION = str(CGT.datePrecision)
+    def _default_confidence(self, source_id: str) -> str:
+        src = self.idx.get("source", source_id)
+        ev = src.data.get("evidence") if src else None
+        return "high" if ev in ("official", "peer-reviewed") else "low"
 
 
 def _by_file(records: list[Record]) -> dict[str, list[Record]]:
@@ -204,44 +163,30 @@ def _by_file(records: list[Record]) -> dict[str, list[Record]]:
     return by_file
 
 
-def record_graphs(records: list[Record], idx: Index) -> Iterator[tuple[str, Graph]]:
-    """(file, graph) per data file, in file order (rdflib; the reference for `record_nquads`)."""
-    by_file = _by_file(records)
-    for file in sorted(by_file):
-        g = Graph()
-        em = _Emitter(g, idx)
-        for rec in by_file[file]:
-            _emit(em, rec)
-        yield file, g
-
-
 def record_nquads(records: list[Record], idx: Index) -> Iterator[tuple[str, list[str]]]:
     """(file, N-Quads lines in the file's named graph) per data file, in file order.
 
-    The same quads as `record_graphs` (tests/test_scale.py checks it), about 10x faster:
-    no rdflib terms are stored, so the cost stays linear at 100x the real graph.
+    No rdflib terms are stored, so the cost stays linear at 100x the real graph.
     """
     by_file = _by_file(records)
     for file in sorted(by_file):
-        em = _NQuadsEmitter(idx, str(graph_iri(file)))
+        em = _Emitter(idx, str(graph_iri(file)))
         for rec in by_file[file]:
             _emit(em, rec)
         yield file, list(em.lines)
 
 
-def to_dataset(records: list[Record], idx: Index, ontology: Graph | None = None) -> Dataset:
-    ds = Dataset()
-    for prefix, ns in PREFIXES.items():
-        ds.bind(prefix, ns)
-    for file, g in record_graphs(records, idx):
-        ctx = ds.graph(graph_iri(file))
-        for t in g:
-            ctx.add(t)
-    if ontology is not None:
-        ctx = ds.graph(ONTOLOGY_GRAPH)
-        for t in ontology:
-            ctx.add(t)
-    return ds
+Location = tuple[str, int, str]
+"""(data file, line, record id) of the record a subject IRI belongs to."""
+
+
+def record_locations(records: list[Record]) -> dict[str, Location]:
+    """Record IRI -> where the record was read: the side map error messages use.
+
+    Where a record came from is curator bookkeeping, not a fact: it stays out of the RDF
+    (exports, releases and diffs carry none of it).
+    """
+    return {str(iri(rec.kind, record_key(rec))): (rec.file, rec.line, record_key(rec)) for rec in records}
 
 
 def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kind, kept flat
@@ -249,7 +194,6 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
     key = record_key(rec)
     s = iri(rec.kind, key)
     a = em.add
-    a(s, CGT.recordLocation, f"{rec.file}:{rec.line}")
     a(s, CGT.code, key)
     em.date(s, CGT.verified, d.get("verified"))
     k = rec.kind

@@ -1,6 +1,6 @@
-"""The SHACL shapes run as SPARQL inside Oxigraph: a validator that scales.
+"""The SHACL shapes run as SPARQL inside Oxigraph: the validator of the build.
 
-pyshacl (validate.py) is the reference: it holds the whole graph in rdflib and
+pyshacl (validate.py) is the test oracle: it holds the whole graph in rdflib and
 walks it in Python, which costs ~200 s and 3.5 GB at 2.5M triples. Here each
 property shape of ontology/shapes.ttl becomes one or two SPARQL queries over an
 Oxigraph store holding the data and the ontology (the union of its graphs), so
@@ -10,16 +10,16 @@ Only the SHACL Core constructs the shapes use are compiled (targetClass;
 property shapes with an IRI or inverse path; minCount, maxCount, datatype,
 class, in, hasValue, pattern, nodeKind, minLength, maxLength, uniqueLang,
 min/maxInclusive, min/maxExclusive, or of value constraints; message). Anything
-else raises `Unsupported`, and the build falls back to pyshacl: a shape is never
-silently skipped. tests/test_scale.py checks that both validators report the
-same violations (focus node, path, constraint component, value) on data with
-injected errors.
+else raises `Unsupported`, which the build reports as an error naming the
+construct: a shape is never silently skipped. tests/test_scale.py checks that
+pyshacl reports the same violations (focus node, path, constraint component,
+value) on the shapes' examples and on data with injected errors.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from pyoxigraph import BlankNode, Literal as OxLiteral, NamedNode, Store
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
@@ -303,24 +303,3 @@ def rdflib_text(term: Any) -> str | None:
             return f'"{term}"^^<{term.datatype}>'
         return f'"{term}"'
     return str(term)
-
-
-def locate_in_store(store: Store) -> Callable[[str], tuple[str, str] | None]:
-    """A look-up of (recordLocation, code) for a subject IRI in an Oxigraph store."""
-    from cgt_graph.graph.emit import CGT
-    from cgt_graph.sparql.terms import text
-
-    loc_p, code_p = NamedNode(str(CGT.recordLocation)), NamedNode(str(CGT.code))
-
-    def look(iri: str) -> tuple[str, str] | None:
-        s = NamedNode(iri)
-        for q in store.quads_for_pattern(s, loc_p, None, None):
-            code = next(iter(store.quads_for_pattern(s, code_p, None, None)), None)
-            return text(q.object) or "", (text(code.object) or "") if code is not None else ""
-        return None
-    return look
-
-
-def iter_checks(shapes: Graph) -> Iterable[str]:
-    """The SPARQL text of every check (for docs and debugging)."""
-    return [c.query for c in compile_shapes(shapes)]

@@ -1,9 +1,11 @@
-"""SHACL validation of the built RDF: pyshacl (the reference) or the shapes as SPARQL in Oxigraph.
+"""SHACL violations as curator messages, and pyshacl as the reference the SPARQL validator is held to.
 
-Violations are mapped back to the data file and line of the record whose node
-broke the shape, so a curator sees the same kind of message as for the
-Python checks. Both validators report through `problems_from`, so their
-messages have the same form.
+The build validates with the shapes compiled to SPARQL in Oxigraph (shacl_sparql.py).
+Violations are mapped back to the data file and line of the record whose node broke
+the shape through the side map the compile step builds (emit.record_locations: record
+IRI -> file, line, id; nothing of it is in the RDF), so a curator sees the same kind of
+message as for the Python checks. pyshacl runs only when asked (`--validator pyshacl`,
+for comparison) and in the tests that prove both report the same violations.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from typing import Callable
 from rdflib import RDF, Graph, Namespace, URIRef
 
 from cgt_graph.curation.load import Problem
-from cgt_graph.graph.emit import CGT
+from cgt_graph.graph.emit import CGT, Location
 from cgt_graph.graph.shacl_sparql import Violation, rdflib_text
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
-Lookup = Callable[[str], "tuple[str, str] | None"]
+Lookup = Callable[[str], "Location | None"]
+"""Record IRI -> (file, line, record id), e.g. `record_locations(records).get`."""
 
 
 def load_shapes(ontology_dir: Path) -> Graph:
@@ -57,9 +60,9 @@ def pyshacl_violations(data: Graph, shapes: Graph) -> list[Violation]:
     return sorted(out, key=lambda v: (v.focus, v.path, v.component, v.value or ""))
 
 
-def shacl_problems(data: Graph, shapes: Graph) -> list[Problem]:
-    """Run pyshacl; return one Problem per violation, located by record."""
-    return problems_from(pyshacl_violations(data, shapes), graph_lookup(data))
+def shacl_problems(data: Graph, shapes: Graph, lookup: Lookup = lambda _iri: None) -> list[Problem]:
+    """Run pyshacl; return one Problem per violation, located by record through `lookup`."""
+    return problems_from(pyshacl_violations(data, shapes), lookup)
 
 
 def problems_from(violations: list[Violation], lookup: Lookup) -> list[Problem]:
@@ -91,28 +94,16 @@ def _short(node: str) -> str:
     return s if len(s) < 80 else s[:77] + "..."
 
 
-def graph_lookup(data: Graph) -> Lookup:
-    def look(iri: str) -> tuple[str, str] | None:
-        loc = data.value(URIRef(iri), CGT.recordLocation)
-        if loc is None:
-            return None
-        code = data.value(URIRef(iri), CGT.code)
-        return str(loc), str(code) if code is not None else ""
-    return look
-
-
 def _locate(lookup: Lookup, focus: str) -> tuple[str, int | None, str | None]:
-    """The record (file, line, id) a focus node belongs to."""
+    """The record (file, line, id) a focus node belongs to: the node itself, or the record whose
+    IRI its IRI extends (citations, events, classification assignments, derived lag nodes)."""
     if focus.startswith("<") and focus.endswith(">"):
         candidate = focus[1:-1]
         while True:
             found = lookup(candidate)
             if found is not None:
-                file, _, line = found[0].rpartition(":")
-                return file, int(line) if line.isdigit() else None, found[1] or None
+                return found[0], found[1] or None, found[2] or None
             if "/" not in candidate.split("/id/", 1)[-1]:
                 break
             candidate = candidate.rsplit("/", 1)[0]
-            if candidate.endswith("/citation") or candidate.endswith("/event"):
-                candidate = candidate.rsplit("/", 1)[0]
     return ("<graph>", None, _short(focus))

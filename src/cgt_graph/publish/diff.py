@@ -30,7 +30,6 @@ AUTH_FIELDS = {"decision_date": "decision-date-corrected", "holder": "holder-cha
                "product_id": "product-changed", "jurisdiction": "jurisdiction-changed"}
 IGNORED = {"sources", "confidence", "citations"}  # evidence bookkeeping, reported through sources-*
 COLUMNS = ["change", "id", "field", "old", "new"]
-RECORD_LOCATION = "<https://w3id.org/cgt-graph/ontology#recordLocation>"
 
 
 class DiffError(CgtError):
@@ -59,8 +58,7 @@ def _lines(release: Path) -> set[str]:
     path = release / "cgt-graph.nq"
     if not path.is_file():
         raise DiffError(f"{release} is not a cgt-graph release: {path} is missing")
-    # cgt:recordLocation (file:line in data/) is curator bookkeeping: it moves when a YAML file is edited above it
-    return {line for line in path.read_text(encoding="utf-8").splitlines() if RECORD_LOCATION not in line}
+    return set(path.read_text(encoding="utf-8").splitlines())
 
 
 def diff(old: Path, new: Path) -> tuple[list[Change], dict[str, int]]:
@@ -100,9 +98,9 @@ def _summary(table: str, row: dict[str, str]) -> str:
 
 
 def as_text(changes: list[Change], stats: dict[str, int], old: Path, new: Path) -> str:
-    lines = [f"cgt-graph diff {old.name} -> {new.name}: {len(changes)} change{'s' if len(changes) != 1 else ''}; "
-             f"quads {stats['quads_old']} -> {stats['quads_new']} (+{stats['quads_added']} -{stats['quads_removed']}, "
-             "not counting cgt:recordLocation)"]
+    head = (f"cgt-graph diff {old.name} -> {new.name}: {len(changes)} change{'s' if len(changes) != 1 else ''}; "
+            f"quads {stats['quads_old']} -> {stats['quads_new']} (+{stats['quads_added']} -{stats['quads_removed']})")
+    lines = [head]
     for c in changes:
         if c.field:
             lines.append(f"{c.change}: {c.id}: {c.field} {c.old or '(none)'} -> {c.new or '(none)'}")

@@ -16,7 +16,8 @@ from cgt_graph.publish import selection as selection_export
 from cgt_graph.publish import turtle as turtle_export
 from cgt_graph.sparql.library import run_named
 
-PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Network", "Graph", "SPARQL", "Downloads"]
+PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Network", "Graph", "SPARQL", "Downloads",
+         "What changed"]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
 
 
@@ -47,9 +48,9 @@ def store():
     return storemod.open_snapshot(location)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)  # shared, not copied on every rerun (18,000 rows at 100x); read only
 def search_rows() -> list[explore.Row]:
-    return explore.search_rows(store())
+    return explore.search_rows(store(), names())
 
 
 @st.cache_data(show_spinner=False)
@@ -59,7 +60,9 @@ def products() -> list[explore.ProductHit]:
 
 @st.cache_data(show_spinner=False)
 def cached(name: str, *args: str) -> list[explore.Row]:
-    """explore.<name>(store, *args), cached for the process."""
+    """explore.<name>(store, *args), cached for the process; `lags` reads the search rows."""
+    if name == "lags":
+        return explore.lags(search_rows())
     return getattr(explore, name)(store(), *args)
 
 
@@ -94,26 +97,84 @@ def selection_turtle(product_ids: tuple[str, ...]) -> bytes:
     return buf.getvalue()
 
 
+@st.cache_resource(show_spinner=False)
+def names() -> explore.Names:
+    return explore.names(store())
+
+
+@st.cache_resource(show_spinner=False)
+def facet_options() -> dict[str, list[str]]:
+    return explore.facet_options(search_rows(), names())
+
+
+@st.cache_data(show_spinner=False)
+def data_as_of() -> dict[str, str]:
+    rows = run_named(store(), "data-as-of").dicts()
+    return {k: v or "" for k, v in (rows[0] if rows else {}).items()}
+
+
+def as_of_line() -> None:
+    """"Data as of" on every page (the library's `data-as-of`: the latest day a curator verified
+    a record against its sources), and how many records carry a verified date."""
+    d = data_as_of()
+    verified, records = int(d.get("verified_records") or 0), int(d.get("records") or 0)
+    if d.get("data_as_of"):
+        st.caption(f"Data as of {d['data_as_of']} (the latest day a curator checked a record against its "
+                   f"sources); {verified} of {records} records verified so far.")
+    else:
+        st.caption(f"No record carries a verified date yet ({records} records).")
+
+
+# ----------------------------------------------------------------------------- the address
+# Every page state lives in the address (st.query_params): written at the end of each run,
+# read back when the address changes under the app (Back, Forward, a pasted link).
+# Widgets forget their value when their page is not shown, so the Search state is mirrored
+# in session_state["search_state"] and restored from there.
+
+def _url_now() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
 def from_url() -> None:
-    """On a session's first run, open the page (and product) the link names:
-    ?page=Product&product=tisagenlecleucel."""
-    if st.session_state.get("url_read"):
+    """When the address differs from what this session last wrote (a shared link, Back,
+    Forward), make the session show what the address names."""
+    now = _url_now()
+    if now == st.session_state.get("_url"):
         return
-    st.session_state["url_read"] = True
-    page, product = st.query_params.get("page"), st.query_params.get("product")
-    if page in PAGES:
-        st.session_state["page"] = page
-    if product:
-        st.session_state["product"] = product
+    st.session_state["_url"] = now
+    page = (now.get("page") or ["Search"])[0]
+    st.session_state["page"] = page if page in PAGES else "Search"
+    if now.get("product"):
+        st.session_state["product"] = now["product"][0]
+    options = facet_options()
+    facets = {f: [v for v in now.get(f, []) if v in options[f]] for f in explore.FACETS}
+    q = (now.get("q") or [""])[0]
+    st.session_state["search_state"] = {"q": q, "facets": facets}
+    st.session_state["q"] = q
+    for f, values in facets.items():
+        st.session_state[f"facet_{f}"] = values
+    if now.get("pathway"):
+        st.session_state["pathway_pick"] = now["pathway"][0]
 
 
 def to_url(page: str) -> None:
-    """Write the current page (and product) into the address bar, so it can be shared."""
-    params = {"page": page}
-    if page == "Product" and st.session_state.get("product"):
-        params["product"] = st.session_state["product"]
-    if st.query_params.to_dict() != params:
+    """Write the current view into the address: a copied address reopens it, and each change
+    is a step Back can undo."""
+    params: dict[str, list[str]] = {"page": [page]}
+    if page in ("Product", "Graph") and st.session_state.get("product"):
+        params["product"] = [st.session_state["product"]]
+    if page in ("Search", "Downloads"):
+        q, facets = search_state()
+        if q:
+            params["q"] = [q]
+        for f, values in facets.items():
+            if values:
+                params[f] = list(values)
+    if page == "Pathways and classes" and st.session_state.get("pathway_pick"):
+        params["pathway"] = [st.session_state["pathway_pick"]]
+    if _url_now() != params:
         st.query_params.from_dict(params)
+    st.session_state["_url"] = params
 
 
 def open_product(product_id: str) -> None:
@@ -133,6 +194,12 @@ def search_state() -> tuple[str, dict[str, list[str]]]:
     """The Search page's text and chosen facet values (kept across pages)."""
     saved = st.session_state.get("search_state") or {"q": "", "facets": {}}
     return saved["q"], saved["facets"]
+
+
+def set_search(q: str | None = None, facets: dict[str, list[str]] | None = None) -> None:
+    saved_q, saved = search_state()
+    st.session_state["search_state"] = {"q": saved_q if q is None else q,
+                                        "facets": {**saved, **(facets or {})}}
 
 
 def current_selection() -> list[explore.Row]:

@@ -1,5 +1,6 @@
-"""Product page: authorisations on a timeline, classes and pathways side by side, every
-fact with its source, and the product's neighbourhood as a graph."""
+"""Product page: the regulator's own records first (identifiers and links), the authorisations
+side by side, a timeline that draws a date known to the month or year as that span, the full
+history, every fact with its source, and the product's neighbourhood as a graph."""
 
 from __future__ import annotations
 
@@ -10,66 +11,132 @@ from cgt_graph.explorer import data as explore
 from cgt_graph.explorer import graphview
 from cgt_graph.explorer.pages import common, graph as graph_page
 
-DECISION_COLUMNS = ["jurisdiction", "decision_date", "agency", "brand_name", "status", "classification", "pathways",
-                    "holder", "indication"]
-FACT_COLUMNS = ["fact", "record", "jurisdiction", "url", "evidence", "confidence", "source_title", "publisher", "quote"]
+FACT_COLUMNS = ["fact", "jurisdiction", "source_title", "url", "evidence", "confidence", "quote", "publisher", "record"]
+FACT_HELP = {"fact": "What the source supports: the product itself, an authorisation, a class, a designation.",
+             "evidence": "official: the regulator's own page or register; secondary: a database or review copying "
+                         "it; news: press; peer-reviewed: a journal article.",
+             "confidence": "How directly the quote states the fact (high, medium, low).",
+             "record": "The record in the data files (its id)."}
+
+
+@st.cache_data(show_spinner=False)
+def identifiers() -> dict[str, list[str]]:
+    return explore.authorisation_identifiers(common.store())
 
 
 def render() -> None:
     hits = {h.product_id: h for h in common.products()}
-    ids = list(hits)
+    ids = sorted(hits, key=lambda p: hits[p].label.casefold())
     current = st.session_state.get("product") or ("tisagenlecleucel" if "tisagenlecleucel" in hits else ids[0])
-    pid = st.selectbox("Product", ids, index=ids.index(current) if current in hits else 0,
-                       format_func=lambda p: hits[p].label, key="product_pick")
+    if current not in hits:
+        st.warning(common.md(f"No product “{current}” in the graph; showing the first one."))
+        current = ids[0]
+    st.session_state["product_pick"] = current
+
+    def _picked() -> None:
+        st.session_state["product"] = st.session_state["product_pick"]
+
+    st.selectbox("Product", ids, format_func=lambda p: hits[p].label, key="product_pick", on_change=_picked)
+    pid = current
     st.session_state["product"] = pid
     h = hits[pid]
+    rows = common.search_rows()
+    names = common.names()
+    decisions = explore.product_decisions(rows, pid)
+    facts = common.cached("product_facts", pid)
+    ident = identifiers()
+
     st.subheader(common.md(h.label))
     left, right = st.columns(2)
     with left:
         common.say(f"Nonproprietary name: {h.nonproprietary_name}")
-        common.say(f"Brand names: {h.brand_names or '—'}")
+        brands = "; ".join(explore.with_latin(b, h.nonproprietary_name) for b in h.brand_names.split("; ") if b)
+        common.say(f"Brand names: {brands or '—'}")
         common.say(f"Modality: {h.modalities or '—'}")
     with right:
         common.say(f"Developer: {h.developer or '—'}")
         common.say(f"Holders: {h.holders.replace(';', '; ') or '—'}")
-        common.say(f"Authorised in: {h.jurisdictions.replace(';', ', ') or 'no jurisdiction recorded'}")
+        places = ", ".join(explore.jurisdiction_label(names, j) for j in sorted(set(h.jurisdictions.split(";"))) if j)
+        common.say(f"Authorised in: {places or 'no jurisdiction recorded'}")
+
+    st.markdown("#### The regulators' own records")
+    if decisions:
+        links = explore.official_links(decisions, facts, ident, names)
+        st.dataframe(common.frame(links, ["jurisdiction", "identifiers", "page", "title", "publisher", "more"]),
+                     hide_index=True, width="stretch", key="official",
+                     column_config={
+                         "jurisdiction": st.column_config.TextColumn("Jurisdiction", pinned=True),
+                         "identifiers": st.column_config.TextColumn("Identifiers", width="large",
+                                                                    help="Numbers the regulator "
+                                                                    "issued (EU product number, BLA/STN, approval "
+                                                                    "number, DIN, ARTG ID) as the data record them."),
+                         "page": st.column_config.LinkColumn("Regulator's page",
+                                                             display_text=r"https?://(?:www\.)?([^/]+)"),
+                         "title": st.column_config.TextColumn("Title", width="medium"),
+                         "publisher": st.column_config.TextColumn("Publisher"),
+                         "more": st.column_config.NumberColumn("More official pages", help="Listed under Sources."),
+                     })
+    else:
+        st.info("No authorisation recorded for this product.")
+
+    st.markdown("#### Authorisations side by side")
+    if decisions:
+        table = explore.side_by_side(decisions, ident)
+        # a static table: long text wraps and every column shows (text only, never HTML)
+        st.table(common.frame(table).set_index(""))
+        st.caption("Status as of the cited source; “Verified”: the day a curator last checked the record against "
+                   "its sources (not recorded yet on most records).")
 
     history = common.cached("product_history", pid)
     st.markdown("#### Timeline")
-    dated = [dict(r, day=str(explore.first_day(r["date"]))) for r in history if r["date"]]
+    dated = []
+    for r in history:
+        sp = explore.span(r["date"])
+        if sp:
+            dated.append({**r, "jurisdiction": explore.jurisdiction_label(names, r["jurisdiction"]),
+                          "start": str(sp[0]), "end": str(sp[1] + explore.dt.timedelta(days=1)),
+                          "known to": explore.precision(r["date"])})
     if dated:
-        chart = alt.Chart(common.frame(dated)).mark_point(filled=True, size=120).encode(
-            x=alt.X("day:T", title="date (month/year-only dates at the period's first day)"),
-            y=alt.Y("jurisdiction:N", title=None),
-            color=alt.Color("event:N", title="event", scale=alt.Scale(scheme="set1")),
-            shape=alt.Shape("event:N"),
-            tooltip=["date", "jurisdiction", "event", "detail"],
-        ).properties(height=max(120, 40 * len({r['jurisdiction'] for r in dated})))
-        st.altair_chart(chart, width="stretch")
+        df = common.frame(dated)
+        enc = dict(y=alt.Y("jurisdiction:N", title=None, sort=sorted({d["jurisdiction"] for d in dated})),
+                   color=alt.Color("event:N", title="event", scale=alt.Scale(scheme="set1"),
+                                   legend=alt.Legend(orient="bottom")),
+                   tooltip=["date", "known to", "jurisdiction", "event", "detail"])
+        exact = alt.Chart(df[df["known to"] == "day"]).mark_point(filled=True, size=110).encode(
+            x=alt.X("start:T", title="date (a bar: the month or year the source gives; a dot: the day)"),
+            shape=alt.Shape("event:N", legend=None), **enc)
+        spans = alt.Chart(df[df["known to"] != "day"]).mark_bar(height=10, opacity=0.55).encode(
+            x="start:T", x2="end:T", **enc)
+        st.altair_chart((spans + exact).properties(height=max(120, 40 * len({d["jurisdiction"] for d in dated}))),
+                        width="stretch")
     undated = [r for r in history if not r["date"]]
     if undated:
         st.caption(f"{len(undated)} undated event(s) (e.g. a designation whose date no source gives) are listed "
                    "in the history below but not on the timeline.")
-
-    decisions = common.cached("product_decisions", pid)
-    st.markdown("#### Authorisations side by side")
-    if decisions:
-        st.dataframe(common.frame(decisions, DECISION_COLUMNS), hide_index=True, width="stretch", key="decisions")
-    else:
-        st.info("No authorisation recorded for this product.")
     with st.expander("Full history (authorisations, designations, status events)", expanded=False):
-        st.dataframe(common.frame(history), hide_index=True, width="stretch", key="history")
+        st.dataframe(common.frame([{**r, "jurisdiction": explore.jurisdiction_label(names, r["jurisdiction"])}
+                                   for r in history]), hide_index=True, width="stretch", key="history")
 
-    facts = common.cached("product_facts", pid)
     st.markdown("#### Sources: every fact and where it comes from")
-    st.dataframe(common.frame(facts, FACT_COLUMNS), hide_index=True, width="stretch", key="facts",
-                 column_config={"url": st.column_config.LinkColumn("source link"),
-                                "quote": st.column_config.TextColumn("quote", width="large")})
+    shown = [{**f, "jurisdiction": explore.jurisdiction_label(names, f["jurisdiction"])} for f in facts]
+    shown.sort(key=lambda f: (f["evidence"] not in explore.OFFICIAL, f["fact"], f["jurisdiction"]))
+    st.dataframe(common.frame(shown, FACT_COLUMNS), hide_index=True, width="stretch", key="facts",
+                 row_height=60, height=min(36 + 60 * len(shown), 620),
+                 column_config={"fact": st.column_config.TextColumn("Fact", help=FACT_HELP["fact"], pinned=True),
+                                "jurisdiction": st.column_config.TextColumn("Jurisdiction"),
+                                "source_title": st.column_config.TextColumn("Source", width="medium"),
+                                "url": st.column_config.LinkColumn("Link", display_text=r"https?://(?:www\.)?([^/]+)"),
+                                "evidence": st.column_config.TextColumn("Evidence", help=FACT_HELP["evidence"]),
+                                "confidence": st.column_config.TextColumn("Confidence", help=FACT_HELP["confidence"]),
+                                "quote": st.column_config.TextColumn("Quote", width="large"),
+                                "publisher": st.column_config.TextColumn("Publisher"),
+                                "record": st.column_config.TextColumn("Record", help=FACT_HELP["record"])})
     sources: dict[str, dict[str, str]] = {}
     for f in facts:
         sources.setdefault(f["url"], f)
     with st.expander(f"Source links ({len(sources)})", expanded=False):
-        for url, f in sorted(sources.items(), key=lambda kv: (kv[1]["evidence"] != "official", kv[1]["publisher"])):
+        for url, f in sorted(sources.items(), key=lambda kv: (kv[1]["evidence"] not in explore.OFFICIAL,
+                                                              kv[1]["publisher"])):
             st.markdown(f"- {common.link(f['source_title'], url)} — {common.md(f['publisher'])} · "
                         f"{common.md(f['evidence'])}")
     st.download_button("Download these sources (CSV)", explore.to_csv(facts, FACT_COLUMNS),
@@ -80,4 +147,5 @@ def render() -> None:
                "classes, jurisdictions). Open the Graph page to expand further.")
     g = common.graph()
     nodes = graphview.product_neighbourhood(g, pid)
+    graph_page.legend([t for t in graphview.COLOURS if any(g.nodes[n]["type"] == t for n in nodes)])
     graph_page.draw(g, nodes, selected=graphview.product_node(pid), key=f"neighbourhood-{pid}", height=480)

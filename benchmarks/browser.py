@@ -1,7 +1,7 @@
 """Drive the explorer in a real browser (Debian's Chromium through Playwright).
 
-Shared by tests/test_browser.py (which asserts what a user sees) and benchmarks/explorer.py
-(which prints the timings). Never `playwright install`: the browser is /usr/bin/chromium,
+Shared by benchmarks/explorer.py (which prints the timings) and tests/test_browser.py (which
+asserts what a user sees). Never `playwright install`: the browser is /usr/bin/chromium,
 installed by scripts/test.sh from Debian.
 """
 
@@ -109,7 +109,9 @@ def browser(width: int = 1500, height: int = 1000) -> Iterator[Browser]:
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Until Streamlit has finished the current run (its status widget says 'Running…' meanwhile)."""
     page.wait_for_timeout(150)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_function("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+                           " return app && app.getAttribute('data-test-script-state') !== 'running'"
+                           " && !document.querySelector('[data-testid=\"stStatusWidget\"]') }", timeout=timeout)
 
 
 def click_page(page, name: str) -> None:
@@ -122,6 +124,75 @@ def pick(page, label: str, text: str) -> None:
     box.click()
     page.keyboard.type(text)
     page.get_by_role("option").filter(has_text=text).first.click()
+
+
+def choose(page, facet: int, text: str) -> None:
+    """In the `facet`-th multiselect of the page, type `text` and take the first option it
+    leaves (what a user does), then close the list."""
+    box = page.locator("[data-testid=stMultiSelect]").nth(facet)
+    for attempt in range(3):  # on a loaded machine a rerun can close the list under the typing
+        wait_idle(page)
+        box.locator("input").click()
+        page.keyboard.type(text)
+        try:
+            page.get_by_role("option").filter(has_text=text).first.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; retried, then raised
+            page.keyboard.press("Escape")
+            box.locator("input").fill("")
+            if attempt == 2:
+                raise
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_idle(page)
+
+
+def search_for(page, text: str) -> None:
+    box = page.get_by_test_id("stTextInputField").first
+    box.fill(text)
+    box.press("Enter")
+    wait_idle(page)
+
+
+def result_count(page) -> str:
+    """The line above the table: 'N authorisations of M products'."""
+    wait_idle(page)
+    return page.get_by_text(" authorisations of ", exact=False).first.inner_text().split(" (of ")[0]
+
+
+def grid_rows(page, nth: int = 0) -> list[list[str]]:
+    """The rows a user sees in the `nth` table (Glide's accessible copy of its drawn rows):
+    header first, one list of cell texts per row. Read again while the grid is being redrawn
+    (no rows yet, or rows shorter than the header)."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(nth)
+    grid.wait_for()
+    rows: list[list[str]] = []
+    for _ in range(20):
+        wait_idle(page)
+        grid.locator("[role=gridcell]").first.wait_for(state="attached", timeout=10_000)  # drawn after the run
+        rows = []
+        for i in range(grid.locator("[role=row]").count()):
+            cells = grid.locator("[role=row]").nth(i).locator("[role=columnheader], [role=gridcell]")
+            rows.append([(cells.nth(j).text_content() or "").strip() for j in range(cells.count())])
+        if len(rows) > 1 and rows[0] and all(len(r) == len(rows[0]) for r in rows):
+            return rows
+        page.wait_for_timeout(250)
+    return rows
+
+
+def download(page, name: str) -> str:
+    with page.expect_download() as d:
+        page.get_by_role("button", name=name).click()
+    return Path(d.value.path()).read_text(encoding="utf-8")
+
+
+def click_row(page, row: int, nth: int = 0) -> None:
+    """Click the selection box of the `row`-th data row (0 = first) of the `nth` table."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(nth)
+    box = grid.bounding_box()
+    header = grid.locator("[role=columnheader]").first.bounding_box()
+    h = header["height"] if header else 35
+    page.mouse.click(box["x"] + 15, box["y"] + h + h * row + h / 2)
 
 
 def cy_nodes(page) -> int:
@@ -163,17 +234,23 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     t["first_meaningful_paint"] = time.perf_counter() - start
     wait_idle(page)
 
+    tall(page, shots / "search.png", 1500)
     start = time.perf_counter()
-    search = page.get_by_placeholder("brand, nonproprietary name", exact=False)
-    search.fill("CAR-T")
-    search.press("Enter")
-    page.get_by_text("authorisations of", exact=False).filter(has_not_text=" of 95 products").first.wait_for()
-    wait_idle(page)
+    search_for(page, "CAR-T")
     t["search_car_t"] = time.perf_counter() - start
+    box.seen["count_car_t"] = result_count(page)
     page.screenshot(path=str(shots / "search-car-t.png"))
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download these rows (CSV)").click()
-    box.seen["search_csv"] = Path(download.value.path()).read_text(encoding="utf-8")
+    for name in ["China", "European Union"]:
+        start = time.perf_counter()
+        choose(page, 1, name)
+        t[f"facet_{name.lower().replace(' ', '_')}"] = time.perf_counter() - start
+    box.seen["count_facets"] = result_count(page)
+    tall(page, shots / "search-car-t-china-eu.png", 1500)
+    start = time.perf_counter()
+    box.seen["search_csv"] = download(page, "Download these rows (CSV)")
+    wait_idle(page)
+    t["download_csv"] = time.perf_counter() - start
+    box.seen["count_after_download"] = result_count(page)
 
     pick(page, "Open a product from these results", "Kymriah")
     wait_idle(page)
@@ -224,7 +301,7 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
 
     if whole_graph:
         start = time.perf_counter()
-        page.get_by_text("Whole graph", exact=True).click()
+        page.get_by_text("Whole graph, grouped by jurisdiction", exact=True).click()
         caption = page.get_by_text(" nodes. Click a node", exact=False).first
         deadline = time.monotonic() + 120
         expected = -2
@@ -264,7 +341,7 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         page.screenshot(path=str(shots / "graph-all-types.png"))
 
     for name, slug in [("Compare jurisdictions", "compare"), ("Pathways and classes", "pathways"),
-                       ("Network", "network"), ("Downloads", "downloads")]:
+                       ("Network", "network"), ("Downloads", "downloads"), ("What changed", "changes")]:
         start = time.perf_counter()
         click_page(page, name)
         page.get_by_role("heading", name=name, exact=True).wait_for()
@@ -272,4 +349,52 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
         t[f"open_{slug}"] = time.perf_counter() - start
         page.wait_for_timeout(500)  # charts draw after the run ends
         tall(page, shots / f"{slug}.png")
+
+    # back to Search: the last search is still there; then a place and a Chinese brand
+    start = time.perf_counter()
+    click_page(page, "Search")
+    page.get_by_text(" authorisations of ", exact=False).first.wait_for()
+    t["back_to_search"] = time.perf_counter() - start
+    box.seen["count_back"] = result_count(page)
+    start = time.perf_counter()  # a shared address opens a new search
+    page.goto(url + "/?page=Search&q=China")
+    page.get_by_text(" authorisations of ", exact=False).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    t["open_address_search_china"] = time.perf_counter() - start
+    box.seen["count_china"] = result_count(page)
+    tall(page, shots / "search-china.png", 1500)
+    start = time.perf_counter()
+    search_for(page, "源瑞达")
+    t["search_chinese_brand"] = time.perf_counter() - start
+    box.seen["count_chinese_brand"] = result_count(page)
+    page.screenshot(path=str(shots / "search-chinese-brand.png"))
+    return t
+
+
+def short_walk(url: str, box: Browser) -> dict[str, float]:
+    """The Search and Product pages only (for the 100x graph): first paint, a text search, a
+    facet, the CSV, opening a product from the results."""
+    page = box.page
+    t: dict[str, float] = {}
+    start = time.perf_counter()
+    page.goto(url)
+    page.get_by_text(" authorisations of ", exact=False).first.wait_for(timeout=300_000)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=300_000)
+    t["first_meaningful_paint"] = time.perf_counter() - start
+    wait_idle(page, 300_000)
+    start = time.perf_counter()
+    search_for(page, "CAR-T")
+    t["search_car_t"] = time.perf_counter() - start
+    start = time.perf_counter()
+    choose(page, 1, "China")
+    t["facet_china"] = time.perf_counter() - start
+    start = time.perf_counter()
+    box.seen["csv"] = download(page, "Download these rows (CSV)")
+    wait_idle(page)
+    t["download_csv"] = time.perf_counter() - start
+    start = time.perf_counter()
+    page.get_by_role("button", name="Open product page").click()
+    page.get_by_text("Sources: every fact", exact=False).wait_for(timeout=300_000)
+    wait_idle(page, 300_000)
+    t["open_product"] = time.perf_counter() - start
     return t
