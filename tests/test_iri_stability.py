@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import URIRef
 
 from cgt_graph.graph.build import compile_data
-from cgt_graph.graph.emit import CGT
+from cgt_graph.graph.vocab import CGT
 
 from .conftest import FIXTURE_DATA
 

@@ -24,7 +24,8 @@ from cgt_graph.graph import store as st
 from cgt_graph.graph.build import build, compile_data, ontology_nquads
 from cgt_graph.curation.checks import Index
 from cgt_graph.curation.load import DataError, load_records
-from cgt_graph.graph.emit import graph_iri, record_locations, record_nquads
+from cgt_graph.graph.emit import record_locations, record_nquads
+from cgt_graph.graph.vocab import graph_iri
 from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, sparql_violations
 from benchmarks.synth import generate
 from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations

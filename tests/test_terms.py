@@ -7,7 +7,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from cgt_graph.sparql import terms
+from cgt_graph.graph import terms
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 AWKWARD = ['plain', 'ctl\x08\x0c\x0b\x00\x1f', 'a "quoted" word', "two\nlines\r", "back\\slash", "tab\there", "bell\x07", "del\x7f", "café ☕"]

@@ -83,7 +83,6 @@ def check(records: list[Record], today: dt.date | None = None) -> list[Problem]:
     checker = _Checker(m, idx, today)
     for rec in records:
         problems.extend(checker.fields(rec, rec.data, m.by_kind(rec.kind), ""))
-    problems.extend(_cross_rules(records, idx, today))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.rule))
 
 
@@ -106,11 +105,19 @@ class _Checker:
 
     def __init__(self, m: Model, idx: Index, today: dt.date):
         self.m, self.idx, self.today = m, idx, today
+        self._keys: dict[str, tuple[tuple[Field, ...], frozenset[str]]] = {}
+        self._types: dict[str, tuple[Any, Any]] = {}  # type name -> (Type, its compiled pattern)
+
+    def _class_keys(self, cls: Class) -> tuple[tuple[Field, ...], frozenset[str]]:
+        got = self._keys.get(cls.name)
+        if got is None:
+            keys = tuple(cls.keys)
+            got = self._keys[cls.name] = (keys, frozenset(f.name for f in keys))
+        return got
 
     def fields(self, rec: Record, data: Node, cls: Class, prefix: str) -> list[Problem]:
         out: list[Problem] = []
-        keys = cls.keys
-        allowed = {f.name for f in keys}
+        keys, allowed = self._class_keys(cls)
         for key in data:
             if key not in allowed:
                 what = "identifier" if cls.name.endswith("Identifiers") else "field"
@@ -172,7 +179,13 @@ class _Checker:
         return self.scalar(f, value, name, bad)
 
     def scalar(self, f: Field, value: Any, name: str, bad: Any) -> list[Problem]:
-        t = self.m.types.get(f.range)
+        typed = self._types.get(f.range)
+        if typed is None:
+            t0 = self.m.types.get(f.range)
+            typed = self._types[f.range] = (t0, compiled_pattern(t0.pattern) if t0 and t0.pattern else None)
+        t, type_pattern = typed
+        if f.range == "text" and not f.pattern and type(value) is str:  # the common case: non-empty text
+            return [] if value.strip() else bad("type", f"{name} must be {t.description if t else 'text'}, got {_short(value)}")
         base = t.base if t else f.range
         if base in ("decimal", "float"):
             if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -189,8 +202,8 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, (str, int)) or (isinstance(value, int) and (t is None or t.check != "date")):
             return bad("type", f"{name} must be text, got {_short(value)}")
         text = str(value)
-        if t and t.pattern and not compiled_pattern(t.pattern).search(text):
-            return bad(TYPE_RULES.get(f.range, "type"), f"{name} must be {t.description}, got {_short(value)}")
+        if type_pattern is not None and not type_pattern.search(text):
+            return bad(TYPE_RULES.get(f.range, "type"), f"{name} must be {t.description if t else f.range}, got {_short(value)}")
         if f.pattern and not compiled_pattern(f.pattern).search(text):
             return bad("type", f"{name} must be {f.annotations.get('pattern_says') or 'text matching ' + f.pattern}, got {_short(value)}")
         if t and t.check == "date":
@@ -220,12 +233,6 @@ class _Checker:
         return []
 
 
-def _date(rec: Record, key: str) -> dt.date | None:
-    v = rec.data.get(key)
-    p = parse_date(str(v)) if v is not None else None
-    return p[0] if p else None
-
-
 def end_of_period(text: str) -> dt.date | None:
     parsed = parse_date(text)
     if not parsed:
@@ -237,143 +244,3 @@ def end_of_period(text: str) -> dt.date | None:
         nxt = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
         return nxt - dt.timedelta(days=1)
     return d
-
-
-def _cross_rules(records: list[Record], idx: Index, today: dt.date) -> list[Problem]:
-    out: list[Problem] = []
-    urls: dict[str, Record] = {}
-    inns: dict[str, Record] = {}
-    authorised_products: set[str] = set()
-    for rec in records:
-        d = rec.data
-        if rec.kind == "source":
-            url = str(d.get("url", "")).rstrip("/")
-            if url and url in urls:
-                out.append(rec.problem("duplicate-url", f"url already registered as source {clip(urls[url].id)} ({urls[url].file}:{urls[url].line})", "url"))
-            urls.setdefault(url, rec)
-        elif rec.kind == "product":
-            inn = d.get("inn")
-            if isinstance(inn, str):
-                key = inn.strip().lower()
-                if key in inns:
-                    out.append(rec.problem("duplicate-inn", f"INN {clip(inn)} already used by product {clip(inns[key].id)}", "inn"))
-                inns.setdefault(key, rec)
-        elif rec.kind == "authorisation":
-            authorised_products.add(str(d.get("product")))
-            out.extend(_authorisation_rules(rec, idx))
-        elif rec.kind == "designation":
-            pw = idx.get("pathway", str(d.get("pathway")))
-            if pw is not None and d.get("date"):
-                out.extend(_not_before(rec, "date", pw.data.get("agency"), idx))
-        elif rec.kind == "pathway":
-            ag = idx.get("agency", str(d.get("agency")))
-            if ag is not None and ag.data.get("jurisdiction") != d.get("jurisdiction"):
-                out.append(rec.problem("jurisdiction-mismatch", f"agency {clip(ag.id)} belongs to {ag.data.get('jurisdiction')}, pathway to {d.get('jurisdiction')}", "agency"))
-        elif rec.kind == "class":
-            broader = d.get("broader")
-            b = idx.get("class", str(broader)) if broader else None
-            if b is not None and b.extra.get("scheme") != rec.extra.get("scheme"):
-                out.append(rec.problem("scheme-mismatch", f"broader class {clip(broader)} is in another scheme", "broader"))
-        elif rec.kind in ("milestone", "indication", "outcome"):  # history (#14)
-            out.extend(_history_rules(rec, idx))
-        elif rec.kind == "agency":
-            for key in ("ended",):
-                if d.get(key) and _date(rec, key) and _date(rec, "established") and _date(rec, key) < _date(rec, "established"):  # type: ignore[operator]
-                    out.append(rec.problem("date-order", "ended before established", key))
-    for rec in idx.by_kind.get("product", {}).values():
-        if rec.id not in authorised_products:
-            out.append(rec.problem("no-authorisation", f"product {clip(rec.id)} has no authorisation in data/authorisations/"))
-    return out
-
-
-def _not_before(rec: Record, key: str, agency_id: Any, idx: Index) -> list[Problem]:
-    """A decision cannot predate the agency that took it (nor its predecessors' chain)."""
-    ag = idx.get("agency", str(agency_id)) if agency_id else None
-    when = end_of_period(str(rec.data.get(key)))
-    if ag is None or when is None:
-        return []
-    est = _date(ag, "established")
-    if est is not None and when < est:
-        return [rec.problem("before-agency", f"{key} {rec.data.get(key)} is before {ag.id} was established ({ag.data.get('established')})", key)]
-    return []
-
-
-def _authorisation_rules(rec: Record, idx: Index) -> list[Problem]:
-    d = rec.data
-    out: list[Problem] = []
-    jur = d.get("jurisdiction")
-    ag = idx.get("agency", str(d.get("agency")))
-    if ag is not None and ag.data.get("jurisdiction") != jur:
-        out.append(rec.problem("jurisdiction-mismatch", f"agency {clip(ag.id)} is in {ag.data.get('jurisdiction')}, not {jur}", "agency"))
-    out.extend(_not_before(rec, "decision_date", d.get("agency"), idx))
-    for pid in d.get("pathways") or []:
-        pw = idx.get("pathway", str(pid))
-        if pw is not None and pw.data.get("jurisdiction") != jur:
-            out.append(rec.problem("jurisdiction-mismatch", f"pathway {clip(pid)} belongs to {pw.data.get('jurisdiction')}, not {jur}", "pathways"))
-    cls = d.get("classification")
-    c = idx.get("class", str(cls)) if cls and cls != NOT_CLASSIFIED else None
-    if c is not None:
-        scheme = idx.get("scheme", str(c.extra.get("scheme")))
-        if scheme is not None and scheme.data.get("jurisdiction") != jur:
-            out.append(rec.problem("jurisdiction-mismatch", f"class {clip(cls)} is in the {scheme.data.get('jurisdiction')} scheme {clip(scheme.id)}, not {jur}'s", "classification"))
-    dec = _date(rec, "decision_date")
-    for ev in d.get("events") or []:
-        if isinstance(ev, Node) and dec is not None:
-            p = parse_date(str(ev.get("date")))
-            end = end_of_period(str(ev.get("date")))
-            if p and end and end < dec:
-                out.append(rec_problem(rec, ev, "date", "date-order", f"event {ev.get('type')} on {ev.get('date')} is before the decision ({d.get('decision_date')})"))
-    if d.get("status") not in (None, "authorised") and not (d.get("status_date") or d.get("events")):
-        out.append(rec.problem("status-date", f"status {clip(d.get('status'))} needs a status_date or an event saying when", "status"))
-    return out
-
-
-# history (#14) ---------------------------------------------------------------------------
-
-def _history_rules(rec: Record, idx: Index) -> list[Problem]:
-    """Procedure milestones, indication decisions and negative outcomes against their authorisation.
-
-    milestone-after-decision   a milestone (other than the decision itself or a goal date) dated after the decision
-                               it leads to: the authorisation's, or its indication's for a variation
-    indication-mismatch        a milestone's indication belongs to another authorisation
-    extension-before-approval  an extension, line-of-therapy change, restriction or removal dated
-                               before the authorisation's first decision
-    jurisdiction-mismatch      an indication's pathway, or an outcome's agency, of another jurisdiction
-    outcome-needs-source       (the `required` rule on `sources`: an outcome, like every record, cites a page)
-    """
-    d = rec.data
-    out: list[Problem] = []
-    if rec.kind == "milestone":
-        auth = idx.get("authorisation", str(d.get("authorisation")))
-        ind = idx.get("indication", str(d.get("indication"))) if d.get("indication") else None
-        if ind is not None and auth is not None and ind.data.get("authorisation") != record_key(auth):
-            out.append(rec.problem("indication-mismatch", f"indication {clip(ind.id)} belongs to authorisation {clip(ind.data.get('authorisation'))}, not {clip(record_key(auth))}", "indication"))
-            return out
-        target, key = (ind, "decision_date") if ind is not None else (auth, "decision_date")
-        # a decision is the end of the procedure; a goal date is a target that an early decision beats
-        if target is None or d.get("milestone") in ("decision", "goal-date"):
-            return out
-        start = parse_date(str(d.get("date")))
-        dec_end = end_of_period(str(target.data.get(key)))
-        if start and dec_end and start[0] > dec_end:
-            what = f"indication {clip(target.id)}" if ind is not None else f"authorisation {clip(record_key(target))}"
-            out.append(rec.problem("milestone-after-decision", f"{d.get('milestone')} on {d.get('date')} is after the decision of {what} ({target.data.get(key)})", "date"))
-    elif rec.kind == "indication":
-        auth = idx.get("authorisation", str(d.get("authorisation")))
-        if auth is None:
-            return out
-        if d.get("change") != "initial":
-            end = end_of_period(str(d.get("decision_date")))
-            first = parse_date(str(auth.data.get("decision_date")))
-            if end and first and end < first[0]:
-                out.append(rec.problem("extension-before-approval", f"{d.get('change')} on {d.get('decision_date')} is before the first approval of {clip(record_key(auth))} ({auth.data.get('decision_date')})", "decision_date"))
-        for pid in d.get("pathways") or []:
-            pw = idx.get("pathway", str(pid))
-            if pw is not None and pw.data.get("jurisdiction") != auth.data.get("jurisdiction"):
-                out.append(rec.problem("jurisdiction-mismatch", f"pathway {clip(pid)} belongs to {pw.data.get('jurisdiction')}, not {auth.data.get('jurisdiction')}", "pathways"))
-    elif rec.kind == "outcome":
-        ag = idx.get("agency", str(d.get("agency")))
-        if ag is not None and ag.data.get("jurisdiction") != d.get("jurisdiction"):
-            out.append(rec.problem("jurisdiction-mismatch", f"agency {clip(ag.id)} is in {ag.data.get('jurisdiction')}, not {d.get('jurisdiction')}", "agency"))
-        out.extend(_not_before(rec, "date", d.get("agency"), idx))
-    return out

@@ -139,7 +139,8 @@ def read_yaml(path: Path, root: Path) -> Any:
             node = loader.get_single_node()  # composed: aliases are shared nodes, nothing expanded yet
             if node is None:
                 return None
-            _check_expansion(node, rel)
+            if "*" in text:  # no alias without a '*': nothing can expand beyond the text itself
+                _check_expansion(node, rel)
             return loader.construct_document(node)
         finally:
             loader.dispose()

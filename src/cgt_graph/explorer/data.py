@@ -612,29 +612,29 @@ def approvals_per_year(rows: list[Row]) -> list[Row]:
 LagRow = dict[str, Any]  # lag_days and the flags are numbers and booleans
 
 
-def lags(rows: list[Row]) -> list[LagRow]:
-    """Per product and later jurisdiction: first jurisdiction(s), dates, lag in days (start to
-    start; 0 when the order is uncertain), the lag's possible range, and whether it rests on an
-    imprecise date or an uncertain order (a later decision whose period overlaps the first one's)."""
-    per: dict[str, dict[str, Row]] = defaultdict(dict)
-    for r in sorted((r for r in rows if r["jurisdiction_code"] and r["decision_date"]), key=lambda r: r["date_sort"]):
-        per[r["product_id"]].setdefault(r["jurisdiction_code"], r)  # a second decision is not a new arrival
+def lags(rows: list[Row], derived: list[dict[str, Any]]) -> list[LagRow]:
+    """The one lag (the library query `lags`, read from the facts derived at build time:
+    first authorisation anywhere to the first decision in each later jurisdiction, in days),
+    with names for people, the range the imprecise dates allow, and whether the order is
+    uncertain (the later decision's period starts before the first one's ends). Ties for first
+    are joined in `first_jurisdiction`."""
+    names = {r["product_id"]: r["product"] for r in rows}
+    jur = {r["jurisdiction_code"]: r["jurisdiction"] for r in rows if r["jurisdiction_code"]}
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for d in derived:
+        grouped[(str(d["product_id"]), str(d["jurisdiction"]))].append(d)
     out: list[LagRow] = []
-    for pid, arrivals in sorted(per.items()):
-        ordered = sorted(arrivals.values(), key=lambda r: (r["date_sort"], r["jurisdiction"]))
-        first_key = ordered[0]["date_sort"]
-        firsts = [a for a in ordered if a["date_sort"] == first_key]
-        f = firsts[0]
-        fs, fe = span(f["decision_date"])  # type: ignore[misc]
-        for a in ordered[len(firsts):]:
-            s_, e_ = span(a["decision_date"])  # type: ignore[misc]
-            imprecise = precision(a["decision_date"]) != "day" or precision(f["decision_date"]) != "day"
-            out.append({"product_id": pid, "product": a["product"],
-                        "first_jurisdiction": "; ".join(x["jurisdiction"] for x in firsts),
-                        "first_date": f["decision_date"], "jurisdiction": a["jurisdiction"],
-                        "decision_date": a["decision_date"], "lag_days": max(0, (s_ - fs).days),
-                        "lag_min_days": max(0, (s_ - fe).days), "lag_max_days": (e_ - fs).days,
-                        "imprecise": imprecise, "order_uncertain": s_ <= fe})
+    for (pid, code), items in sorted(grouped.items()):
+        d = items[0]
+        fs, fe = span(str(d["first_date"]))  # type: ignore[misc]
+        s_, e_ = span(str(d["decision_date"]))  # type: ignore[misc]
+        out.append({"product_id": pid, "product": names.get(pid, pid),
+                    "first_jurisdiction": "; ".join(sorted(jur.get(str(i["first_jurisdiction"]), str(i["first_jurisdiction"]))
+                                                           for i in items)),
+                    "first_date": d["first_date"], "jurisdiction": jur.get(code, code),
+                    "decision_date": d["decision_date"], "lag_days": int(d["lag_days"]),
+                    "lag_min_days": max(0, (s_ - fe).days), "lag_max_days": (e_ - fs).days,
+                    "imprecise": d["precision"] != "day", "order_uncertain": s_ <= fe})
     return out
 
 

@@ -13,7 +13,7 @@ import networkx as nx
 from pyoxigraph import Store
 
 from cgt_graph.sparql.library import run_named
-from cgt_graph.graph.emit import ID
+from cgt_graph.graph.vocab import ID
 
 ID_BASE = str(ID)
 

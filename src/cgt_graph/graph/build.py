@@ -24,9 +24,10 @@ from cgt_graph.sparql import tables
 from cgt_graph.curation.checks import Index, check
 from cgt_graph.curation.load import DataError, Problem, count_files, load_records
 from cgt_graph.progress import ticker
-from cgt_graph.publish.partner_import import stored_nquads
 from cgt_graph.graph.derive import derive, derived_nquads
-from cgt_graph.graph.emit import ONTOLOGY_GRAPH, Location, record_locations, record_nquads
+from cgt_graph.graph.emit import Location, record_field_lines, record_locations, record_nquads
+from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
+from cgt_graph.graph.rules import violations
 from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
 
 Progress = Callable[[str], None]
@@ -90,6 +91,7 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     t1 = time.perf_counter()
     idx = Index(records)
     locations = record_locations(records)
+    field_lines = record_field_lines(records)
     buf = io.BytesIO()  # file by file: never the whole graph as a list of strings and a joined copy
     data_triples = 0
     for _file, lines in record_nquads(records, idx):
@@ -106,6 +108,11 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     counts = derive(store)
     nquads += derived_nquads(store)
     timings["derive"] = time.perf_counter() - t2
+    t_rules = time.perf_counter()
+    problems = violations(store, locations, field_lines)  # the cross-record rules (queries/checks)
+    timings["rules"] = time.perf_counter() - t_rules
+    if problems:
+        raise DataError(_relocate(problems, data_dir))
     progress(f"derived {sum(counts.values())} triples ({', '.join(f'{k} {v}' for k, v in counts.items())})")
     used = None
     if shacl:
@@ -175,7 +182,7 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
         t0 = time.perf_counter()
-        partners = stored_nquads(store_path)  # accepted partner graphs survive rebuilds (partner_import.py)
+        partners = st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (partner_import.py)
         nquads = compiled.nquads + partners if partners else compiled.nquads
         build_dir = st.new_build_dir(store_path)
         progress(f"loading into {build_dir}")

@@ -16,7 +16,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from cgt_graph import paths
-from cgt_graph.graph.emit import GRAPH
+from cgt_graph.graph.vocab import GRAPH
 
 DERIVED_GRAPH = GRAPH["derived"]
 

@@ -6,154 +6,16 @@ that belong to a record (citations, events) hang below the record's IRI.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
-from rdflib import Literal, Namespace, URIRef
-from rdflib import RDF as _RDF, RDFS as _RDFS, SKOS as _SKOS, XSD as _XSD
-from rdflib.namespace import DCTERMS as _DCTERMS, PROV as _PROV
+from rdflib import Literal, URIRef
 
 from cgt_graph.curation.checks import NOT_CLASSIFIED, Index, end_of_period, parse_date, record_key
 from cgt_graph.curation.load import Node, Record
-
-
-class _Terms(Namespace):
-    """A namespace that makes each term once: `CGT.status` is looked up ~10^6 times at 100x."""
-
-    def __getattr__(self, name: str) -> URIRef:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        term = self.term(name)
-        self.__dict__[name] = term
-        return term
-
-
-BASE = "https://w3id.org/cgt-graph/"
-ID = _Terms(BASE + "id/")
-GRAPH = _Terms(BASE + "graph/")
-CGT = _Terms(BASE + "ontology#")
-SCHEMA = _Terms("https://schema.org/")
-WD = _Terms("http://www.wikidata.org/entity/")
-RDF, RDFS, SKOS, XSD = _Terms(str(_RDF)), _Terms(str(_RDFS)), _Terms(str(_SKOS)), _Terms(str(_XSD))
-DCTERMS, PROV = _Terms(str(_DCTERMS)), _Terms(str(_PROV))
-ONTOLOGY_GRAPH = GRAPH["ontology"]
-
-PREFIXES = {
-    "cgt": str(CGT), "id": str(ID), "rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD),
-    "skos": str(SKOS), "dct": str(DCTERMS), "prov": str(PROV), "schema": str(SCHEMA),
-    "wd": str(WD), "owl": "http://www.w3.org/2002/07/owl#", "sh": "http://www.w3.org/ns/shacl#",
-}
-# one prefix per kind of record, so that Turtle shows product:kymriah, not id:product\/kymriah
-PREFIXES.update({k: f"{ID}{k}/" for k in (
-    "product", "authorisation", "designation", "agency", "jurisdiction", "pathway", "scheme",
-    "class", "modality", "source", "policy", "claim",
-    "milestone", "indication", "outcome")})  # history (#14): the last three
-
-_PATH = {"jurisdiction": "jurisdiction", "modality": "modality", "source": "source",
-         "agency": "agency", "pathway-kind": "pathway", "pathway": "pathway", "scheme": "scheme",
-         "class": "class", "product": "product", "authorisation": "authorisation",
-         "designation": "designation", "policy": "policy", "claim": "claim",
-         # history (#14)
-         "milestone": "milestone", "indication": "indication", "outcome": "outcome"}
-
-_IDENT = {"fda-stn": CGT.fdaSTN, "fda-bla": CGT.fdaSTN, "ema-product-number": CGT.emaProductNumber,
-          "nmpa-approval-number": CGT.nmpaApprovalNumber, "jp-approval-number": CGT.jpApprovalNumber,
-          "din": CGT.din, "artg-id": CGT.artgId, "unii": CGT.unii, "chembl": CGT.chembl,
-          "drugbank": CGT.drugbank, "cas": CGT.cas}
-_EVENT = {"suspended": "event-suspended", "withdrawn": "event-withdrawn", "expired": "event-expired",
-          "revoked": "event-revoked"}
-
-
-def iri(kind: str, key: str) -> URIRef:
-    return ID[f"{_PATH[kind]}/{key}"]
-
-
-def graph_iri(file: str) -> URIRef:
-    """data/authorisations/US.yaml -> .../graph/data/authorisations/US
-
-    The first path part is whatever the data folder is called; the IRI always says `data/`,
-    so a build from a copy of data/ elsewhere gives the same graph IRIs (stable across releases).
-    """
-    stem = file.rsplit(".", 1)[0]
-    return GRAPH["data/" + stem.split("/", 1)[-1]]
-
-
-_XSD_INTEGER = str(XSD.integer)
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-
-
-def nt_term(o: Any) -> str:
-    """One RDF term in N-Triples syntax (IRIs, literals; the emitter makes no blank nodes)."""
-    if isinstance(o, URIRef):
-        return f"<{o}>"
-    if isinstance(o, Literal):
-        text = '"' + str(o).translate(_ESCAPES) + '"'
-        if o.language:
-            return f"{text}@{o.language}"
-        if o.datatype is not None and str(o.datatype) != "http://www.w3.org/2001/XMLSchema#string":
-            return f"{text}^^<{o.datatype}>"
-        return text
-    if isinstance(o, str):
-        return '"' + o.translate(_ESCAPES) + '"'
-    if isinstance(o, int) and not isinstance(o, bool):
-        return f'"{o}"^^<{_XSD_INTEGER}>'
-    raise TypeError(f"cannot write {o!r} as an RDF term")
-
-
-_XSD_DATE = str(_XSD.date)
-_DATE_TYPES = {"day": _XSD_DATE, "month": str(_XSD.gYearMonth), "year": str(_XSD.gYear)}
-_SORT_DATE = str(CGT.sortDate)
-_PRECISION = str(CGT.datePrecision)
-
-
-class _Emitter:
-    """Turns record fields into N-Quads lines in one file's named graph (no rdflib graph is made).
-
-    Lines are kept in insertion order without duplicates, as a graph would hold them.
-    """
-
-    def __init__(self, idx: Index, graph: str):
-        self.idx = idx
-        self.suffix = f" <{graph}> .\n"
-        self.lines: dict[str, None] = {}
-
-    def add(self, s: Any, p: Any, o: Any) -> None:
-        if o is None or o == "":
-            return
-        self.lines[f"<{s}> <{p}> {nt_term(o)}{self.suffix}"] = None
-
-    def date(self, s: URIRef, p: URIRef, value: Any, sort: bool = False) -> None:
-        """A date with the datatype of its precision; with sort, also cgt:sortDate (its period's
-        first day) and cgt:datePrecision."""
-        if value is None:
-            return
-        text = str(value)
-        parsed = parse_date(text)
-        if parsed is None:  # pragma: no cover - checked before
-            raise ValueError(text)
-        lines, suffix = self.lines, self.suffix
-        lines[f'<{s}> <{p}> "{text}"^^<{_DATE_TYPES[parsed[1]]}>{suffix}'] = None
-        if sort:
-            lines[f'<{s}> <{_SORT_DATE}> "{parsed[0].isoformat()}"^^<{_XSD_DATE}>{suffix}'] = None
-            lines[f'<{s}> <{_PRECISION}> "{parsed[1]}"{suffix}'] = None
-
-    def citations(self, subject: URIRef, cites: Any, slot: str = "citation") -> None:
-        seen: dict[str, int] = {}
-        for c in cites or []:
-            src = iri("source", str(c["source"]))
-            n = seen[c["source"]] = seen.get(c["source"], 0) + 1
-            node = URIRef(f"{subject}/{slot}/{c['source']}" + (f"-{n}" if n > 1 else ""))
-            self.add(subject, PROV.wasDerivedFrom, src)
-            self.add(subject, PROV.qualifiedDerivation, node)
-            self.add(node, RDF.type, CGT.Citation)
-            self.add(node, PROV.entity, src)
-            self.add(node, CGT.quote, str(c["quote"]).strip())
-            conf = c.get("confidence") or self._default_confidence(str(c["source"]))
-            self.add(node, CGT.confidence, CGT[conf])
-
-    def _default_confidence(self, source_id: str) -> str:
-        src = self.idx.get("source", source_id)
-        ev = src.data.get("evidence") if src else None
-        return "high" if ev in ("official", "peer-reviewed") else "low"
+from cgt_graph.graph.nquads import Emitter
+from cgt_graph.graph.vocab import (
+    CGT, SCHEMA, WD, RDF, RDFS, SKOS, XSD, DCTERMS, _IDENT, _EVENT, iri, graph_iri,
+)
 
 
 def _by_file(records: list[Record]) -> dict[str, list[Record]]:
@@ -170,7 +32,7 @@ def record_nquads(records: list[Record], idx: Index) -> Iterator[tuple[str, list
     """
     by_file = _by_file(records)
     for file in sorted(by_file):
-        em = _Emitter(idx, str(graph_iri(file)))
+        em = Emitter(idx, str(graph_iri(file)))
         for rec in by_file[file]:
             _emit(em, rec)
         yield file, list(em.lines)
@@ -189,7 +51,12 @@ def record_locations(records: list[Record]) -> dict[str, Location]:
     return {str(iri(rec.kind, record_key(rec))): (rec.file, rec.line, record_key(rec)) for rec in records}
 
 
-def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kind, kept flat
+def record_field_lines(records: list[Record]) -> dict[str, dict[str, int]]:
+    """Record IRI -> the line of each of its YAML keys (for the rules' messages)."""
+    return {str(iri(rec.kind, record_key(rec))): dict(rec.data.key_lines) for rec in records}
+
+
+def _emit(em: Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kind, kept flat
     d: Node = rec.data
     key = record_key(rec)
     s = iri(rec.kind, key)
@@ -201,6 +68,8 @@ def _emit(em: _Emitter, rec: Record) -> None:  # noqa: C901 - one branch per kin
         a(s, RDF.type, CGT.Jurisdiction)
         a(s, RDFS.label, d["name"])
         a(s, SKOS.notation, d["code"])
+        for alt in d.get("other_names") or []:
+            a(s, SKOS.altLabel, alt)
         if d.get("wikidata"):
             a(s, CGT.wikidata, WD[d["wikidata"]])
         return

@@ -174,3 +174,17 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def imports_dir(store_path: Path) -> Path:
+    """Accepted partner graphs, beside the store (like `<store>.builds`): `publish/partner_import.py`
+    writes them, every build loads them again."""
+    return store_path.with_name(store_path.name + ".imports")
+
+
+def stored_nquads(store_path: Path) -> bytes:
+    """Every accepted partner graph as N-Quads: the build hook that keeps imports across rebuilds."""
+    root = imports_dir(store_path)
+    if not root.is_dir():
+        return b""
+    return b"".join(p.read_bytes() for p in sorted(root.glob("*/*.nq")))

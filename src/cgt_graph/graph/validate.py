@@ -16,7 +16,8 @@ from typing import Callable
 from rdflib import RDF, Graph, Namespace, URIRef
 
 from cgt_graph.curation.load import Problem
-from cgt_graph.graph.emit import CGT, Location
+from cgt_graph.graph.emit import Location
+from cgt_graph.graph.vocab import CGT
 from cgt_graph.graph.shacl_sparql import Violation, rdflib_text
 
 SH = Namespace("http://www.w3.org/ns/shacl#")

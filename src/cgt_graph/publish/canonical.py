@@ -15,9 +15,9 @@ from typing import Iterable
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
-from cgt_graph.graph.emit import GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from cgt_graph.sparql.terms import OUR_PREFIXES, RDF_TYPE, Prefixes, by_length, short_iri, sort_key
-from cgt_graph.sparql.terms import turtle as turtle_term
+from cgt_graph.graph.vocab import GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from cgt_graph.graph.terms import OUR_PREFIXES, RDF_TYPE, Prefixes, by_length, short_iri, sort_key
+from cgt_graph.graph.terms import turtle as turtle_term
 
 PARTNER_GRAPHS = str(GRAPH) + "partner/"
 

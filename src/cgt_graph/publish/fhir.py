@@ -22,7 +22,7 @@ from typing import Any
 from pyoxigraph import Store
 
 from cgt_graph.errors import missing_extra
-from cgt_graph.graph.emit import CGT, ID
+from cgt_graph.graph.vocab import CGT, ID
 from cgt_graph.sparql.library import run_named
 from cgt_graph.sparql.tables import read_table
 

@@ -16,10 +16,10 @@ from typing import Any, Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from cgt_graph.graph.emit import PREFIXES
+from cgt_graph.graph.vocab import PREFIXES
 from cgt_graph.publish.canonical import triples_of
-from cgt_graph.sparql.terms import RDF_TYPE, XSD_STRING
-from cgt_graph.sparql.terms import compact_iri as _compact
+from cgt_graph.graph.terms import RDF_TYPE, XSD_STRING
+from cgt_graph.graph.terms import compact_iri as _compact
 
 CONTEXT_URL = "https://w3id.org/cgt-graph/context.jsonld"
 

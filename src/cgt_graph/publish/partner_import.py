@@ -58,7 +58,7 @@ from cgt_graph import paths
 from cgt_graph.errors import CgtError
 from cgt_graph.graph import store as st
 from cgt_graph.curation.checks import SLUG
-from cgt_graph.graph.emit import BASE, GRAPH, ONTOLOGY_GRAPH
+from cgt_graph.graph.vocab import BASE, GRAPH, ONTOLOGY_GRAPH
 from cgt_graph.sparql.tables import write_tables
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024

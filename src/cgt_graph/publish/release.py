@@ -33,9 +33,9 @@ from cgt_graph import paths
 from cgt_graph.errors import CgtError, missing_extra, require_extra
 from cgt_graph.publish import canonical, jsonld, tables
 from cgt_graph.graph import store as st
-from cgt_graph.graph.emit import BASE, GRAPH, ONTOLOGY_GRAPH
+from cgt_graph.graph.vocab import BASE, GRAPH, ONTOLOGY_GRAPH
+from cgt_graph.graph.terms import RDF_TYPE
 from cgt_graph.progress import ticker
-from cgt_graph.sparql.terms import RDF_TYPE
 
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

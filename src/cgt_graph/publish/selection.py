@@ -8,7 +8,7 @@ from typing import IO, Iterable
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
 
-from cgt_graph.graph.emit import PREFIXES
+from cgt_graph.graph.vocab import PREFIXES
 
 
 def write_subjects(store: Store, subjects: Iterable[str], out: IO[bytes]) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from cgt_graph.graph import derive, rules
 from cgt_graph.sparql.library import library
 
 
@@ -24,6 +25,18 @@ def queries_markdown() -> str:
             lines += [f"| `{p.name}` | {p.type} | `{p.default}` | {p.help} |" for p in q.params]
             lines.append("")
         lines += ["```sparql", q.text.rstrip(), "```", ""]
+    lines += ["# Derived facts", "",
+              "CONSTRUCT queries in `src/cgt_graph/queries/derive/`, run at every build in this order; their "
+              "triples form the named graph `https://w3id.org/cgt-graph/graph/derived` and are validated with the rest. "
+              "Each rule is written here once; the library queries above read its facts.", ""]
+    for r in derive.rules():
+        lines += [f"## `{r.name}`", "", r.description, "", "```sparql", r.text.rstrip(), "```", ""]
+    lines += ["# Data rules", "",
+              "The rules the schema language cannot say: SELECT queries in `src/cgt_graph/queries/checks/`, run at "
+              "every build and by `cgt-graph validate`; each must return no rows. A row is reported as "
+              "`file:line (record): [rule] message`, the line being the field's.", ""]
+    for c in rules.rules():
+        lines += [f"## `{c.name}`", "", c.description, "", "```sparql", c.text.rstrip(), "```", ""]
     return "\n".join(lines)
 
 

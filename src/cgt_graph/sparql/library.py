@@ -31,8 +31,8 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, 
 from cgt_graph import paths
 from cgt_graph.errors import CgtError
 from cgt_graph.curation.checks import SLUG
-from cgt_graph.graph.emit import iri
-from cgt_graph.sparql import terms
+from cgt_graph.graph.vocab import iri
+from cgt_graph.graph import terms
 
 #: `cgt-graph stats`: (title, library query), in the order printed
 STATS = [("Nodes per class", "counts-by-class"),

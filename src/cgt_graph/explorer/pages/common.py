@@ -13,8 +13,8 @@ from cgt_graph import paths
 from cgt_graph.graph import store as storemod
 from cgt_graph.publish import table as table_export
 from cgt_graph.publish import selection as selection_export
-from cgt_graph.publish import turtle as turtle_export
 from cgt_graph.sparql.library import run_named
+from cgt_graph.publish import turtle as turtle_export
 
 PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Network", "Graph", "SPARQL", "Downloads",
          "What changed"]
@@ -61,8 +61,8 @@ def products() -> list[explore.ProductHit]:
 @st.cache_data(show_spinner=False)
 def cached(name: str, *args: str) -> list[explore.Row]:
     """explore.<name>(store, *args), cached for the process; `lags` reads the search rows."""
-    if name == "lags":
-        return explore.lags(search_rows())
+    if name == "lags":  # the derived lags (library query `lags`), named with the search rows
+        return explore.lags(search_rows(), run_named(store(), "lags").dicts())
     return getattr(explore, name)(store(), *args)
 
 

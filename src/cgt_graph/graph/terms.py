@@ -23,7 +23,7 @@ from typing import Any
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from cgt_graph.graph.emit import PREFIXES
+from cgt_graph.graph.vocab import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
