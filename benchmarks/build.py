@@ -22,7 +22,8 @@ t0 = time.perf_counter()
 from pathlib import Path
 from cgt_graph.graph.build import build
 t_import = time.perf_counter() - t0
-r = build(Path(sys.argv[1]), Path(sys.argv[2]))
+from cgt_graph.sparql.tables import materialise
+r = build(Path(sys.argv[1]), Path(sys.argv[2]), materialise=materialise)
 total = time.perf_counter() - t0
 print(json.dumps({"import": t_import, **r.timings, "total": total, "triples": r.triples, "quads": r.quads,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -14,7 +14,9 @@ by benchmarks.synth) it times, each step in its own process with its peak memory
   raw        pyoxigraph Store.bulk_load of the same data as N-Triples (the floor)
   build      `cgt-graph build -q` end to end (CLI start to store switched)
   queries    p50/p95 of every library query on the in-memory snapshot the endpoint holds
-  serve      endpoint requests/s with 8 concurrent clients (look-up and GROUP BY)
+  serve      endpoint requests/s with 8 concurrent clients (look-up and GROUP BY), and GROUP BY
+             again with the build's answers moved aside (every request runs the query: the baseline)
+  tables     whole tables read from the build's Parquet files (beside the same queries' p95 above)
   explorer   first paint, by benchmarks/explorer.py when it exists
 Ratios compare the build's triples/s with raw bulk_load's, measured in the same run.
 The machine is shared: quote medians of repeated runs, not one figure.
@@ -152,6 +154,14 @@ def bench_size(size: float, work: Path, args: argparse.Namespace) -> dict:
     res["queries"] = run_child(STEPS + ["queries", str(store), str(args.runs), str(args.slow)])
     say(f"[{tag}] endpoint with {args.clients} clients")
     res["serve"] = run_child(STEPS + ["serve", str(store), str(args.clients), str(args.seconds)])
+    answers = store.resolve() / "tables" / "answers"
+    if answers.is_dir():  # the same endpoint without the build-time answers: the query runs per request
+        answers.rename(answers.with_name("answers.off"))
+        say(f"[{tag}] endpoint GROUP BY without build-time answers")
+        res["serve_query"] = run_child(STEPS + ["serve", str(store), str(args.clients), str(args.seconds)])
+        answers.with_name("answers.off").rename(answers)
+    say(f"[{tag}] materialised tables")
+    res["tables"] = run_child(STEPS + ["tables", str(store), str(max(args.runs, 10))])
     explorer = HERE / "explorer.py"
     if size != 1:
         # benchmarks/explorer.py builds and walks the real graph (Kymriah, "CAR-T"); timing it again
@@ -229,6 +239,19 @@ def table(results: dict) -> str:
     row("queries process", lambda s: (s["queries"].get("wall_s"), s["queries"].get("peak_mib")))
     lines.append(f"{'endpoint req/s, look-up':34}" + "".join(f"{_f(s['serve'].get('lookup_rps'), '.0f'):>22}" for s in sizes))
     lines.append(f"{'endpoint req/s, GROUP BY':34}" + "".join(f"{_f(s['serve'].get('group_by_rps'), '.1f'):>22}" for s in sizes))
+    lines.append(f"{'  same, query per request':34}" + "".join(
+        f"{_f(s.get('serve_query', {}).get('group_by_rps'), '.1f'):>22}" for s in sizes))
+    lines.append("")
+    lines.append(f"{'whole table (ms): Parquet p95 / query p95':42}" + "".join(f"{'file     query':>22}" for _ in sizes))
+    lines.append("(file: read_table, rows as Python lists; CPU p50 and read_arrow CPU p50 in the JSON)")
+    tnames = sorted({n for s in sizes for n in s.get("tables", {}).get("tables", {})})
+    for n in tnames:
+        cells = []
+        for s in sizes:
+            t = s.get("tables", {}).get("tables", {}).get(n, {})
+            q = s["queries"].get("queries", {}).get(n, {})
+            cells.append(f"{_f(t.get('p95_ms'), '.1f'):>10}{_f(q.get('p95_ms'), '.1f'):>12}")
+        lines.append(f"{n:42}" + "".join(cells))
     for s in sizes:
         e = s["explorer"]
         lines.append(f"explorer x{s['size']:g}: " + (e["skipped"] if "skipped" in e else

@@ -9,6 +9,7 @@ Usage: python benchmarks/scale_steps.py STEP ARGS...  (prints one JSON object)
   raw NT DIR                     the floor: pyoxigraph Store(DIR).bulk_load of the same N-Triples
   queries STORE RUNS SLOW        p50/p95 of every library query on the in-memory snapshot
   serve STORE CLIENTS SECONDS    endpoint requests/s (8 keep-alive clients) for a look-up and a GROUP BY
+  tables STORE RUNS              p50/p95 of reading each materialised table (Parquet) as rows, as the exports do
 """
 
 from __future__ import annotations
@@ -164,8 +165,38 @@ def serve_step(store_path: str, clients: str, seconds: str) -> None:
     _emit(out)
 
 
+def tables_step(store_path: str, runs: str) -> None:
+    from cgt_graph.graph import store as st
+    from cgt_graph.sparql import tables
+
+    oxi = st.open_read_only(Path(store_path))
+    out: dict = {}
+    for name in tables.TABLES:
+        tables.read_table(oxi, name)  # warm-up: pyarrow's import and the file cache are not the table's cost
+        arrow = []
+        for _ in range(int(runs)):
+            c0 = time.process_time()
+            tables.read_arrow(oxi, name)  # as a pyarrow Table (what a pandas reader needs)
+            arrow.append(time.process_time() - c0)
+        arrow.sort()
+        times, cpu = [], []
+        for _ in range(int(runs)):
+            t0, c0 = time.perf_counter(), time.process_time()
+            rows = tables.read_table(oxi, name).rows  # columns and rows of strings, as run_named gives
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+        times.sort()
+        cpu.sort()
+        out[name] = {"p50_ms": 1000 * times[len(times) // 2],
+                     "p95_ms": 1000 * times[min(len(times) - 1, int(0.95 * len(times)))],
+                     "cpu_p50_ms": 1000 * cpu[len(cpu) // 2], "arrow_cpu_p50_ms": 1000 * arrow[len(arrow) // 2],
+                     "rows": len(rows),
+                     "from_file": tables.table_path(st.current_build(Path(store_path)), name).is_file()}
+    _emit({"tables": out})
+
+
 STEPS = {"compile": compile_step, "fast": fast_step, "pyshacl": pyshacl_step, "load": load_step,
-         "raw": raw_step, "queries": queries_step, "serve": serve_step}
+         "raw": raw_step, "queries": queries_step, "serve": serve_step, "tables": tables_step}
 
 if __name__ == "__main__":
     STEPS[sys.argv[1]](*sys.argv[2:])

@@ -13,6 +13,7 @@ from typing import Iterable
 from pyoxigraph import Store
 
 from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Authorisations(list[Auth]):
 
 def load(store: Store) -> Authorisations:
     auths = []
-    for r in run_named(store, "network-authorisations").dicts():
+    for r in read_table(store, "network-authorisations").dicts():
         auths.append(Auth(r["authorisation_id"] or "", r["product_id"] or "", r["jurisdiction"] or "",
                           dt.date.fromisoformat(r["sort_date"] or ""), r["precision"] or "day",
                           _split(r["pathways"]), _split(r["pathway_kinds"]), r["classification"] or "",

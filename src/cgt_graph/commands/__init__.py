@@ -7,7 +7,6 @@ for bad usage); `cli.py` turns them into stderr lines and an exit code.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -30,13 +29,10 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress mes
 
 
 def progress(quiet: bool) -> Callable[[str], None]:
-    """A progress printer for stderr: seconds since start, then the message."""
-    start = time.perf_counter()
+    """Messages on stderr (seconds since start, then the message) and, on a terminal, progress bars."""
+    from cgt_graph.progress import Reporter
 
-    def say(msg: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.perf_counter() - start:6.2f}s] {msg}", err=True)
-    return say
+    return Reporter(quiet)
 
 
 def open_store(store_path: Path | None):

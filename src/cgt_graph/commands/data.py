@@ -67,7 +67,9 @@ def build(store_path: Path | None, data_dir: Path | None, validator: str, quiet:
     """
     from cgt_graph.graph.build import build as do_build
 
-    report = do_build(store_path, data_dir, progress=progress(quiet), validator=validator)
+    from cgt_graph.sparql.tables import materialise
+
+    report = do_build(store_path, data_dir, progress=progress(quiet), validator=validator, materialise=materialise)
     click.echo(
         f"built {report.store}: {report.triples} data triples ({report.quads} quads with ontology and shapes); "
         + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cgt_graph import paths
-from cgt_graph.commands import open_store, store_option
+from cgt_graph.commands import open_store, progress, quiet_option, store_option
 from cgt_graph.errors import CgtError
 from cgt_graph.publish.exports import FORMATS, TABLE_NAMES
 
@@ -51,7 +51,8 @@ def export(fmt: str, table: str, output: Path | None, ontology: bool, store_path
 @click.option("--version", "version", default=None, help="Release version (default: the date).")
 @click.option("--date", "date", default=None, help="Release date YYYY-MM-DD (default: today, UTC).")
 @store_option
-def release(out: Path, version: str | None, date: str | None, store_path: Path | None) -> None:
+@quiet_option
+def release(out: Path, version: str | None, date: str | None, store_path: Path | None, quiet: bool) -> None:
     """Write a versioned release folder: every export, void.ttl, SHA256SUMS, ontology HTML.
 
     Written under a temporary name and renamed into place: a release is complete or absent.
@@ -61,7 +62,7 @@ def release(out: Path, version: str | None, date: str | None, store_path: Path |
     from cgt_graph.publish.release import release as do_release
 
     date = date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    report = do_release(open_store(store_path), out, version or date, date)
+    report = do_release(open_store(store_path), out, version or date, date, progress=progress(quiet))
     for name, size in report.files.items():
         click.echo(f"{size:>10}  {name}")
     click.echo(f"released {report.path}: {report.triples} triples, {report.quads} quads, "

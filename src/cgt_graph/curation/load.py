@@ -10,7 +10,7 @@ from __future__ import annotations
 import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -269,8 +269,8 @@ def _files(root: Path, where: str) -> list[Path]:
     return []
 
 
-def load_records(root: Path) -> tuple[list[Record], list[Problem]]:
-    """Read every data file. Returns the records and the parse problems."""
+def load_records(root: Path, on_file: Callable[[Path], None] | None = None) -> tuple[list[Record], list[Problem]]:
+    """Read every data file (`on_file` is called after each: progress). Returns the records and the parse problems."""
     records: list[Record] = []
     problems: list[Problem] = []
     if not root.is_dir():
@@ -284,7 +284,14 @@ def load_records(root: Path) -> tuple[list[Record], list[Problem]]:
                 problems.extend(exc.problems)
                 continue
             records.extend(_split(kind, shape, doc, path, rel, problems))
+            if on_file:
+                on_file(path)
     return records, problems
+
+
+def count_files(root: Path) -> int:
+    """How many data files `load_records` reads (for a progress bar)."""
+    return sum(len(_files(root, where)) for where, _shape in LAYOUT.values()) if root.is_dir() else 0
 
 
 def _split(kind: str, shape: str, doc: Any, path: Path, rel: str,

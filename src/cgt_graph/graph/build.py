@@ -9,6 +9,7 @@ Where each record came from (file, line, id) is kept beside the RDF, in
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +21,8 @@ from rdflib import Dataset, Graph
 from cgt_graph import paths
 from cgt_graph.graph import store as st
 from cgt_graph.curation.checks import Index, check
-from cgt_graph.curation.load import DataError, Problem, load_records
+from cgt_graph.curation.load import DataError, Problem, count_files, load_records
+from cgt_graph.progress import ticker
 from cgt_graph.graph.derive import derive, derived_nquads
 from cgt_graph.graph.emit import Location, record_field_lines, record_locations, record_nquads
 from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
@@ -28,6 +30,7 @@ from cgt_graph.graph.rules import violations
 from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
 
 Progress = Callable[[str], None]
+Materialise = Callable[[bytes, Path, int, Progress], object]
 
 VALIDATORS = ("auto", "fast", "pyshacl")
 """`fast` (and `auto`, the default, the same): the shapes as SPARQL inside Oxigraph
@@ -75,7 +78,7 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     t0 = time.perf_counter()
     progress(f"reading {data_dir}")
     try:
-        records, problems = load_records(data_dir)
+        records, problems = load_records(data_dir, on_file=ticker(progress, "reading", count_files(data_dir), "file"))
     except DataError as exc:
         raise DataError(_relocate(exc.problems, data_dir)) from None
     if problems:
@@ -89,13 +92,15 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     idx = Index(records)
     locations = record_locations(records)
     field_lines = record_field_lines(records)
-    parts: list[str] = []
+    buf = io.BytesIO()  # file by file: never the whole graph as a list of strings and a joined copy
+    data_triples = 0
     for _file, lines in record_nquads(records, idx):
-        parts.extend(lines)
-    data_triples = len(parts)
+        data_triples += len(lines)
+        buf.write("".join(lines).encode("utf-8"))
     del records, idx
-    nquads = "".join(parts).encode("utf-8") + ontology_nquads(ontology_dir)
-    del parts
+    buf.write(ontology_nquads(ontology_dir))
+    nquads = buf.getvalue()
+    del buf
     timings["rdf"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     store = Store()  # in memory: Oxigraph answers the rules and the checks 3-5x faster than from disk
@@ -122,14 +127,15 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
 def _validate(store: Store, nquads: bytes, ontology_dir: Path, validator: str, progress: Progress,
               locations: dict[str, Location], triples: int) -> tuple[list[Problem], str]:
     """Validate data, ontology and derived facts against the shapes; (problems, validator used)."""
-    from cgt_graph.graph.shacl_sparql import Unsupported, sparql_violations
+    from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, sparql_violations
 
     shapes = load_shapes(ontology_dir)
     used = "pyshacl" if validator == "pyshacl" else "fast"
     progress(f"validating {triples} data triples and the derived facts against the SHACL shapes ({used})")
     if used == "fast":
         try:
-            violations = sparql_violations(store, shapes)
+            violations = sparql_violations(store, shapes, ticker(progress, "validating", len(compile_shapes(shapes)),
+                                                                  "check"))
         except Unsupported as exc:
             return [Problem(str(ontology_dir / "shapes.ttl"), None, None, "shacl:unsupported",
                             f"the shapes use {exc}, which the SPARQL validator does not translate; "
@@ -168,21 +174,32 @@ class BuildReport:
 
 def build(store_path: Path | None = None, data_dir: Path | None = None,
           ontology_dir: Path | None = None, progress: Progress = _quiet, shacl: bool = True,
-          validator: str = "auto") -> BuildReport:
-    """Compile, load into a new directory, publish atomically."""
+          validator: str = "auto", materialise: Materialise | None = None) -> BuildReport:
+    """Compile, load into a new directory, publish atomically.
+
+    `materialise(nquads, build_dir, quads, progress)` runs after loading and before the switch,
+    so what it writes into the build directory is published with the store: the commands pass
+    `sparql.tables.materialise` (the whole-graph tables; a layer above this one, hence a hook).
+    """
     store_path = store_path or paths.store_dir()
     compiled = compile_data(data_dir, ontology_dir, progress, shacl=shacl, validator=validator)
     timings = dict(compiled.timings)
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
         t0 = time.perf_counter()
-        nquads = compiled.nquads + st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
+        partners = st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
+        nquads = compiled.nquads + partners if partners else compiled.nquads
         build_dir = st.new_build_dir(store_path)
         progress(f"loading into {build_dir}")
         store = st.bulk_load(build_dir, nquads)
         quads = len(store)
-        del store  # close before publishing
         timings["load"] = time.perf_counter() - t0
+        del store  # close before publishing
+        if materialise is not None:  # published with the store, in its build directory
+            t1 = time.perf_counter()
+            progress("materialising the whole-graph tables")
+            materialise(nquads, build_dir, quads, progress)
+            timings["tables"] = time.perf_counter() - t1
         st.publish(store_path, build_dir)
     progress(f"published {store_path} -> {build_dir.name}")
     return BuildReport(store_path, build_dir, compiled.triples, quads, timings, compiled.validator)

@@ -17,6 +17,7 @@ import fcntl
 import os
 import shutil
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -117,7 +118,35 @@ def require(store: Path) -> Path:
 
 def open_read_only(store: Path) -> Store:
     """Open the published build read-only (a consistent snapshot)."""
-    return Store.read_only(str(require(store)))
+    build = require(store)
+    return remember(Store.read_only(str(build)), build)
+
+
+# Which build directory each opened Store came from, so that readers of a Store find the
+# tables materialised beside it (sparql/tables.py). pyoxigraph's Store takes no weak
+# references, so the registry keeps the last few stores alive: an id() is trusted only
+# while its object is held here.
+_KEEP = 3
+_OPENED: "OrderedDict[int, tuple[Store, Path]]" = OrderedDict()
+
+
+def remember(store: Store, build: Path) -> Store:
+    """Record that `store` is (a copy of) the build at `build`; returns the store."""
+    _OPENED[id(store)] = (store, build)
+    _OPENED.move_to_end(id(store))
+    while len(_OPENED) > _KEEP:
+        _OPENED.popitem(last=False)
+    return store
+
+
+def forget(store: Store) -> None:
+    _OPENED.pop(id(store), None)
+
+
+def build_of(store: Store) -> Path | None:
+    """The build directory `store` was opened from (None: not opened through this module)."""
+    entry = _OPENED.get(id(store))
+    return entry[1] if entry is not None and entry[0] is store else None
 
 
 IN_MEMORY_MAX_QUADS = 5_000_000
@@ -134,7 +163,9 @@ def open_snapshot(store: Path, max_quads: int = IN_MEMORY_MAX_QUADS) -> Store:
         return disk
     mem = Store()
     mem.bulk_extend(disk.quads_for_pattern(None, None, None, None))
-    return mem
+    build = build_of(disk)
+    forget(disk)
+    return remember(mem, build) if build is not None else mem
 
 
 def _fsync_dir(path: Path) -> None:

@@ -24,6 +24,7 @@ from pyoxigraph import Store
 from cgt_graph.errors import missing_extra
 from cgt_graph.graph.vocab import CGT, ID
 from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 
 try:
     from fhir.resources.bundle import Bundle
@@ -112,7 +113,7 @@ def bundle(store: Store) -> Bundle:
     for r in run_named(store, "fhir-history").dicts():  # history (#14)
         history.setdefault(str(r["authorisation_id"]), []).append(r)
     entries: list[dict[str, Any]] = []
-    for row in run_named(store, "fhir-authorisations").dicts():
+    for row in read_table(store, "fhir-authorisations").dicts():
         aid = str(row["authorisation_id"])
         res = resource(row, sorted(idents.get(aid, [])), events.get(aid, []), history.get(aid, []))
         entries.append({"fullUrl": f"{ID}authorisation/{aid}", "resource": res})

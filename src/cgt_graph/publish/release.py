@@ -22,16 +22,20 @@ import os
 import re
 import shutil
 from collections import Counter
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from cgt_graph import paths
 from cgt_graph.errors import CgtError, missing_extra, require_extra
 from cgt_graph.publish import canonical, jsonld, tables
-from cgt_graph.graph.vocab import BASE, ONTOLOGY_GRAPH
+from cgt_graph.graph import store as st
+from cgt_graph.graph.vocab import BASE, GRAPH, ONTOLOGY_GRAPH
 from cgt_graph.graph.terms import RDF_TYPE
+from cgt_graph.progress import ticker
 
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,35 +64,48 @@ class ReleaseReport:
     files: dict[str, int]
 
 
-def render(store: Store, version: str, date: str, ontology_dir: Path | None = None) -> tuple[dict[str, bytes], dict]:
+def render(store: Store, version: str, date: str, ontology_dir: Path | None = None,
+           progress: Callable[[str], None] | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the release as bytes (relative path -> content), and the counts."""
     from cgt_graph.publish.fhir import fhir_json  # the release extra (fhir.resources)
 
     ontology_dir = ontology_dir or paths.ontology_dir()
+    build = st.build_of(store)
+    partners = any(isinstance(g, NamedNode) and g.value.startswith(str(GRAPH) + "partner/")
+                   for g in store.named_graphs())
     store = canonical.curated_store(store)  # partner graphs stay out of releases
+    if build is not None and not partners:  # the same graphs: the build's materialised tables answer
+        st.remember(store, build)
     quads = canonical.data_quads(store)
-    files: dict[str, bytes] = {
-        "cgt-graph.nt": canonical.ntriples(quads),
-        "cgt-graph.nq": canonical.nquads(quads),
-        "cgt-graph.ttl": canonical.turtle(quads),
-        "cgt-graph.trig": canonical.trig(quads),
-        "cgt-graph.jsonld": jsonld.jsonld(quads),
-        "context.jsonld": jsonld.context_document(),
-        "fhir/regulated-authorizations.json": fhir_json(store),
-        "ontology/cgt.ttl": (ontology_dir / "cgt.ttl").read_bytes(),
-        "ontology/shapes.ttl": (ontology_dir / "shapes.ttl").read_bytes(),
-        "ontology/index.html": ontology_html(ontology_dir / "cgt.ttl"),
+    makers: dict[str, Callable[[], bytes]] = {
+        "cgt-graph.nt": lambda: canonical.ntriples(quads),
+        "cgt-graph.nq": lambda: canonical.nquads(quads),
+        "cgt-graph.ttl": lambda: canonical.turtle(quads),
+        "cgt-graph.trig": lambda: canonical.trig(quads),
+        "cgt-graph.jsonld": lambda: jsonld.jsonld(quads),
+        "context.jsonld": jsonld.context_document,
+        "fhir/regulated-authorizations.json": lambda: fhir_json(store),
+        "ontology/cgt.ttl": (ontology_dir / "cgt.ttl").read_bytes,
+        "ontology/shapes.ttl": (ontology_dir / "shapes.ttl").read_bytes,
+        "ontology/index.html": lambda: ontology_html(ontology_dir / "cgt.ttl"),
     }
     for t in tables.TABLES:
-        files[f"tables/{t}.csv"] = tables.table_csv(store, t)
+        makers[f"tables/{t}.csv"] = partial(tables.table_csv, store, t)
+    tick = ticker(progress, "release", len(makers) + 1, "file")
+    files: dict[str, bytes] = {}
+    for name, make in makers.items():
+        files[name] = make()
+        tick()
     counts = statistics(quads)
     files["void.ttl"] = void(store, quads, counts, version, date, files)
+    tick()
     files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[name]).hexdigest()}  {name}\n"
                                   for name in sorted(files)).encode()
     return files, counts
 
 
-def release(store: Store, out: Path, version: str, date: str, ontology_dir: Path | None = None) -> ReleaseReport:
+def release(store: Store, out: Path, version: str, date: str, ontology_dir: Path | None = None,
+            progress: Callable[[str], None] | None = None) -> ReleaseReport:
     require_extra("release", "a release", "pylode", "fhir.resources")
     if not VERSION.match(version):
         raise ReleaseError(f"version must be letters, digits, '.', '_' or '-' (got {version!r})")
@@ -97,7 +114,7 @@ def release(store: Store, out: Path, version: str, date: str, ontology_dir: Path
     target = out / version
     if target.exists():
         raise ReleaseError(f"{target} already exists; releases are never overwritten (choose another --version)")
-    files, counts = render(store, version, date, ontology_dir)
+    files, counts = render(store, version, date, ontology_dir, progress)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".{version}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

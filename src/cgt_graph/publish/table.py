@@ -7,7 +7,7 @@ from typing import IO
 
 from pyoxigraph import Store
 
-from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 
 COLUMNS = ["product_id", "brand_name", "nonproprietary_name", "modality", "jurisdiction", "agency",
            "decision_date", "status", "pathways", "classification", "holder", "indication",
@@ -16,7 +16,7 @@ MULTI = {"modality", "pathways", "sources"}
 
 
 def authorisation_rows(store: Store) -> list[dict[str, str]]:
-    result = run_named(store, "authorisations-table")
+    result = read_table(store, "authorisations-table")  # the build's Parquet table, else the query
     rows = []
     for r in result.dicts():
         row = {c: (r.get(c) or "") for c in COLUMNS}

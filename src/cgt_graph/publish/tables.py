@@ -12,7 +12,7 @@ import io
 
 from pyoxigraph import Store
 
-from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 from cgt_graph.publish.table import COLUMNS as AUTHORISATION_COLUMNS
 
 TABLES = {
@@ -36,7 +36,8 @@ MULTI = {"modality", "pathways", "sources", "brand_names", "modalities"}
 def table_rows(store: Store, table: str) -> list[dict[str, str]]:
     query, columns = TABLES[table]
     rows = []
-    for r in run_named(store, query).dicts():
+    result = read_table(store, query)  # materialised at build time, else the query
+    for r in result.dicts():
         row = {c: (r.get(c) or "") for c in columns}
         for c in MULTI & set(columns):
             row[c] = ";".join(sorted({v for v in row[c].split(";") if v}))

@@ -43,8 +43,9 @@ def store():
     location = paths.store_dir()
     if not storemod.exists(location):
         from cgt_graph.graph.build import build
+        from cgt_graph.sparql.tables import materialise
         with st.spinner("Building the graph from data/ (first run)…"):
-            build(location)
+            build(location, materialise=materialise)
     return storemod.open_snapshot(location)
 
 

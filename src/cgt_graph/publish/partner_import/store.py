@@ -12,6 +12,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
 from cgt_graph import paths
+from cgt_graph.sparql.tables import write_tables
 from cgt_graph.curation.checks import SLUG
 from cgt_graph.graph import store as st
 from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
@@ -196,6 +197,7 @@ def _publish(store_path: Path, drop, add: list[Quad], write: dict[Path, bytes | 
                     os.fsync(fh.fileno())
             build_dir = st.new_build_dir(store_path)
             loaded = st.bulk_load(build_dir, nquads)
+            write_tables(loaded, build_dir)  # the tables answer with the partner graphs too
             del loaded
             st.publish(store_path, build_dir)
             published = True

@@ -1,0 +1,184 @@
+"""Materialised tables: the whole-graph library queries, answered once per build.
+
+A handful of library queries return the whole graph as a table (every authorisation,
+every source, every node and edge). Their cost is rows x pattern look-ups, so it grows
+with the graph (seconds at 100x). The build runs each of them once, after loading, and
+writes the result as Parquet (pyarrow) inside the build directory:
+
+    P.builds/<build-id>/tables/<query-name>.parquet
+
+so the tables are published by the same atomic symlink switch as the store, and a
+reader of a store always sees the tables of that very build. The SPARQL library keeps
+the same queries; `read_table` returns what `run_named` would, from the file, and runs
+the query when the file is absent (a store built before the tables existed, or a store
+opened from a path the registry does not know).
+
+Every column is stored as a nullable string: exactly the values `run_named` returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Callable
+
+from pyoxigraph import Store
+
+from cgt_graph.graph.store import IN_MEMORY_MAX_QUADS, build_of
+from cgt_graph.progress import ticker
+from cgt_graph.sparql.library import Result, bound_text, library, run_named
+
+TABLES = ("authorisations-table", "sources-table", "products-table", "graph-nodes", "graph-edges",
+          "network-authorisations", "fhir-authorisations", "news-only-facts")
+"""The library queries materialised at build time (parameterless, whole-graph)."""
+
+DIRNAME = "tables"
+
+def query_store(nquads: bytes, build: Path, quads: int) -> Store:
+    """The store to compute the tables on: an in-memory copy of the loaded quads when it fits
+    (Oxigraph answers 3-5x faster from memory; graph/store.py's threshold), else the build on disk."""
+    from pyoxigraph import RdfFormat
+
+    if quads <= IN_MEMORY_MAX_QUADS:
+        mem = Store()
+        mem.bulk_load(nquads, format=RdfFormat.N_QUADS)
+        return mem
+    return Store.read_only(str(build))
+
+
+def table_path(build: Path, name: str) -> Path:
+    return build / DIRNAME / f"{name}.parquet"
+
+
+ANSWER_FORMATS = ("JSON", "XML", "CSV", "TSV")
+ANSWERED = ("counts-by-class", "counts-by-class-scheme", "counts-by-evidence", "counts-by-jurisdiction",
+            "counts-by-modality", "pathway-use-by-agency-year", "claims-vs-graph")
+"""The GROUP BY-style library queries (parameterless counts, a few hundred rows at most) whose
+endpoint answers are made at build time."""
+
+
+def answered_queries() -> list[str]:
+    lib = library()
+    return [name for name in ANSWERED if name in lib and not lib[name].params]
+
+
+def answer_key(query: str) -> str:
+    return hashlib.sha256(query.encode("utf-8")).hexdigest()[:32]
+
+
+def write_answers(store: Store, build: Path, tick: Callable[[], None] | None = None) -> dict[str, int]:
+    """The endpoint's answers to the counting library queries, in every SPARQL results format,
+    under `build` (a request with exactly that query text is answered from the file)."""
+    from pyoxigraph import QueryResultsFormat, QuerySolutions, parse_query_results
+
+    folder = build / DIRNAME / "answers"
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for name in answered_queries():
+        if tick:
+            tick()
+        text = bound_text(name)
+        key = answer_key(text)
+        solutions = store.query(text, use_default_graph_as_union=True)
+        assert isinstance(solutions, QuerySolutions)  # the answered queries are SELECTs
+        json_body = solutions.serialize(format=QueryResultsFormat.JSON) or b""
+        for fmt in ANSWER_FORMATS:  # the query once; the other formats from its JSON
+            body = json_body if fmt == "JSON" else parse_query_results(
+                json_body, format=QueryResultsFormat.JSON).serialize(format=getattr(QueryResultsFormat, fmt)) or b""
+            tmp = folder / f".{key}.{fmt}.{os.getpid()}.tmp"
+            tmp.write_bytes(body)
+            os.replace(tmp, folder / f"{key}.{fmt.lower()}")
+            sizes[name] = len(body)
+    return sizes
+
+
+_ANSWERS: dict[tuple[Path, str, str], bytes | None] = {}
+
+
+def precomputed(build: Path | None, query: str, fmt: str | None) -> bytes | None:
+    """The build-time answer to `query` in results format `fmt` (JSON/XML/CSV/TSV), or None:
+    only for the exact text of a counting library query, on a build that wrote its answers."""
+    if build is None or fmt not in ANSWER_FORMATS:
+        return None
+    key = (build, answer_key(query), fmt)
+    if key not in _ANSWERS:
+        if len(_ANSWERS) > 256:
+            _ANSWERS.clear()
+        try:
+            _ANSWERS[key] = (build / DIRNAME / "answers" / f"{key[1]}.{fmt.lower()}").read_bytes()
+        except OSError:
+            _ANSWERS[key] = None
+    return _ANSWERS[key]
+
+
+def write_tables(store: Store, build: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Run every materialised query on `store` and write its rows under `build`; {name: rows}.
+    Also the endpoint's answers to the counting queries (write_answers)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = build / DIRNAME
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    tick = ticker(progress, "tables", len(TABLES) + len(answered_queries()), "table")
+    for name in TABLES:
+        tick()
+        result = run_named(store, name)
+        columns = list(zip(*result.rows, strict=True)) if result.rows else [() for _ in result.columns]
+        table = pa.table({c: pa.array(list(v), type=pa.string()) for c, v in zip(result.columns, columns, strict=True)})
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, table_path(build, name))
+        counts[name] = len(result.rows)
+    write_answers(store, build, tick)
+    return counts
+
+
+def load_table(path: Path) -> Result:
+    """A Parquet table as a `Result` (column names, rows of strings or None)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return Result(list(table.column_names), list(map(list, zip(*columns, strict=True))))
+
+
+def read_arrow(store: Store, name: str):
+    """The build's table `name` as a pyarrow Table (for pandas: `.to_pandas()`), or None when absent."""
+    import pyarrow.parquet as pq
+
+    build = build_of(store)
+    if name not in TABLES or build is None:
+        return None
+    try:
+        return pq.read_table(table_path(build, name))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def read_table(store: Store | Path, name: str) -> Result:
+    """The rows of library query `name`: from the build's Parquet file when there is one, else the query.
+
+    `store` is an open Store (as given by graph/store.py's openers) or a build directory /
+    published store path.
+    """
+    build: Path | None
+    opened: Store | None
+    if isinstance(store, Path):
+        build, opened = store.resolve(), None
+    else:
+        build, opened = build_of(store), store
+    if name in TABLES and build is not None:
+        try:
+            return load_table(table_path(build, name))
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+    if opened is None:
+        opened = Store.read_only(str(build))
+    return run_named(opened, name)
+
+
+def materialise(nquads: bytes, build: Path, quads: int, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """The build's hook (graph/build.py `materialise=`): the tables of the quads just loaded into `build`."""
+    return write_tables(query_store(nquads, build, quads), build, progress)
