@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cgt_graph.graph.build import build
 from cgt_graph.progress import Reporter
+from cgt_graph.sparql.tables import materialise
 
 from .conftest import FIXTURE_DATA
 
@@ -17,7 +18,7 @@ class Terminal(io.StringIO):
 
 
 def _build(tmp_path: Path, reporter: Reporter) -> None:
-    build(tmp_path / "store", FIXTURE_DATA, progress=reporter)
+    build(tmp_path / "store", FIXTURE_DATA, progress=reporter, materialise=materialise)
 
 
 def test_a_terminal_sees_bars_with_counts(tmp_path):
