@@ -6,6 +6,8 @@ more on rdflib's engine) is marked `slow`: `pytest -m slow tests/test_portabilit
 
 from __future__ import annotations
 
+import re
+
 import io
 from collections import Counter
 
@@ -24,8 +26,8 @@ def _norm(value):
     if value is None:
         return None
     text = str(value)
-    # GROUP_CONCAT order is not defined by SPARQL: compare the parts (";" or "; " apart) as a set
-    return ";".join(sorted(p.strip() for p in text.split(";"))) if ";" in text else text
+    # GROUP_CONCAT order is not defined by SPARQL: compare the parts (";", "; " or "|" apart) as a set
+    return ";".join(sorted(p.strip() for p in re.split(r"[;|]", text))) if (";" in text or "|" in text) else text
 
 
 def _rows_rdflib(graph: Graph, text: str, columns: list[str]) -> Counter:

@@ -199,8 +199,8 @@ def comparable(value: str | None) -> str | None:
     """A value as both engines should agree on it: GROUP_CONCAT order is undefined; numbers by value."""
     if value is None:
         return None
-    if ";" in value:
-        return ";".join(sorted(part.strip() for part in value.split(";")))
+    if ";" in value or "|" in value:  # the library joins with ";" or "|"
+        return ";".join(sorted(part.strip() for part in re.split(r"[;|]", value)))
     if re.fullmatch(r"-?\d+\.\d+(e-?\d+)?", value, flags=re.I):
         return repr(round(float(value), 6))
     return value
