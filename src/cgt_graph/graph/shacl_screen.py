@@ -1,0 +1,122 @@
+"""Run the compiled SHACL checks cheaply: screen each node shape first, then check only its suspects.
+
+The compiled checks (shacl_sparql.py) are one to four queries per property shape, and each scans
+every focus node of its shape again: at 100x that is ~460 queries over the same 110k citations and
+60k sources. Here each node shape is screened with at most three queries that scan its focus nodes
+once each:
+
+- `min`: focus nodes lacking a value for one of the shape's `sh:minCount 1` paths (VALUES over the
+  paths, FILTER NOT EXISTS);
+- `max`: focus nodes with two different values (not `sameTerm`) for one of its `sh:maxCount 1` paths,
+  i.e. COUNT(DISTINCT ?v) > 1;
+- `values` (one per path, for the checks without `sh:class`): the triples of the path whose value
+  fails the same conditions as the compiled check, read from the path's own triples first (a
+  sub-select), then kept if their subject is a focus node.
+
+The focus nodes come from `?f a ?t` with ?t among the target classes and their subclasses
+(`rdfs:subClassOf*`, read from the same store), which is what `?f rdf:type/rdfs:subClassOf* ?target`
+matches. A screen is exact for its constraint, so a focus node it does not return has no violation
+of the screened checks; the compiled checks of that shape then run only on the returned focus nodes
+(`VALUES ?f { ... }` before the target pattern), and they alone make the report: the violations are
+those of the compiled checks run on everything. Checks without a screen (inverse paths, `sh:class`,
+`sh:hasValue`, `sh:uniqueLang`, counts other than 1) run on everything as before. On valid data the
+screens return nothing and the compiled checks do not run.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from pyoxigraph import NamedNode, Store
+
+from cgt_graph.graph.shacl_sparql import Violation, _Check, _default_message, _text
+
+_SUB = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+_CHUNK = 500  # focus nodes per restricted query
+
+
+def _subclasses(store: Store, classes: tuple[str, ...]) -> list[str]:
+    out = set(classes)
+    for c in classes:
+        for row in store.query(f"SELECT ?c WHERE {{ ?c {_SUB}* {c} }}", use_default_graph_as_union=True):
+            if isinstance(row["c"], NamedNode):
+                out.add(f"<{row['c'].value}>")
+    return sorted(out)
+
+
+def screen_queries(checks: list[_Check], subclasses: list[str]) -> list[str]:
+    """The screening queries of one node shape's checks (those with a screen)."""
+    focus = "VALUES ?t { " + " ".join(subclasses) + " } ?f a ?t ."
+    mins = sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "min"})
+    maxs = sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "max"})
+    bad = sorted({(c.screen[1], c.screen[2]) for c in checks if c.screen and c.screen[0] == "values"})
+    out = []
+    if mins:
+        out.append(f"SELECT DISTINCT ?f WHERE {{ {focus} VALUES ?p {{ {' '.join(mins)} }} "
+                   "FILTER NOT EXISTS { ?f ?p ?v } }")
+    if maxs:
+        out.append(f"SELECT DISTINCT ?f WHERE {{ {focus} ?f ?p ?v . FILTER(?p IN ({', '.join(maxs)})) "
+                   "?f ?p ?w . FILTER(!sameTerm(?v, ?w)) }")
+    for path, expr in bad:  # from the path's triples (all subjects), then their classes
+        out.append(f"SELECT DISTINCT ?f WHERE {{ {{ SELECT ?f ?v WHERE {{ ?f {path} ?v . FILTER({expr}) }} }} {focus} }}")
+    return out
+
+
+def suspects(store: Store, checks: list[_Check]) -> dict[str, list[Any]]:
+    """Node shape -> the focus nodes its screens return (shapes with screened checks only)."""
+    by_node: dict[str, list[_Check]] = {}
+    for c in checks:
+        if c.screen is not None:
+            by_node.setdefault(c.node, []).append(c)
+    out: dict[str, list[Any]] = {}
+    for node, group in by_node.items():
+        found: dict[str, Any] = {}
+        for query in screen_queries(group, _subclasses(store, group[0].classes)):
+            for row in store.query(query, use_default_graph_as_union=True):
+                found[_text(row["f"])] = row["f"]
+        out[node] = [found[k] for k in sorted(found)]
+    return out
+
+
+def _restricted(check: _Check, focus: list[Any]) -> list[str]:
+    """The check's query on these focus nodes only (all of them if one is a blank node)."""
+    if not all(isinstance(f, NamedNode) for f in focus):
+        return [check.query]
+    out = []
+    for i in range(0, len(focus), _CHUNK):
+        values = "VALUES ?f { " + " ".join(f"<{f.value}>" for f in focus[i:i + _CHUNK]) + " } "
+        out.append(check.query.replace(check.target, values + check.target, 1))
+    return out
+
+
+def run_checks(store: Store, checks: list[_Check],
+               on_check: Callable[[_Check, float], None] | None = None) -> list[Violation]:
+    """The violations of `checks` on `store`, as if each ran on every focus node."""
+    found: list[Violation] = []
+    t0 = time.perf_counter()
+    candidates = suspects(store, checks)
+    for check in checks:
+        queries = [check.query] if check.screen is None else _restricted(check, candidates[check.node])
+        for query in queries:
+            for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+                found.extend(_row_violations(check, row))
+        if on_check:
+            on_check(check, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+    return sorted(set(found), key=lambda v: (v.focus, v.path, v.component, v.value or ""))
+
+
+def _row_violations(check: _Check, row: Any) -> list[Violation]:
+    focus = _text(row["f"])
+    if check.kind in ("missing-value", "count", "unique-lang"):
+        comp, param = check.components[0]
+        return [Violation(focus, check.path, comp, None, check.message or _default_message(comp, param))]
+    value = _text(row["v"])
+    out = []
+    for i, (comp, param) in enumerate(check.components):
+        ok = row[f"ok{i}"]
+        if ok is not None and ok.value == "true":
+            continue
+        out.append(Violation(focus, check.path, comp, value, check.message or _default_message(comp, param)))
+    return out
