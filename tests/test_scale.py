@@ -187,6 +187,33 @@ def test_fast_validator_agrees_with_pyshacl_on_injected_errors(shapes):
     assert all(p.file.startswith("data/") and p.line for p in ours if not p.message.startswith("<")), ours
 
 
+def test_fast_validator_agrees_with_pyshacl_through_subclasses_and_shared_paths(shapes):
+    """The screens (graph/shacl_screen.py) find focus nodes and class members through rdfs:subClassOf
+    declared in the data, and a bad value on a node outside a shape's targets breaks nothing."""
+    compiled = compile_data(FIXTURE_DATA, shacl=False)
+    store = Store()
+    store.bulk_load(compiled.nquads, format=RdfFormat.N_QUADS)
+    ex = "https://example.org/"
+    sub = RDF_TYPE.value.replace("1999/02/22-rdf-syntax-ns#type", "2000/01/rdf-schema#subClassOf")
+    src, graph = _first(store, CGT + "Source")
+    for child, parent in (("SubAuthorisation", "MarketingAuthorisation"), ("SubSource", "Source")):
+        store.add(Quad(NamedNode(ex + child), NamedNode(sub), NamedNode(CGT + parent), graph))
+    focus = NamedNode(ex + "a1")  # a focus node only through the subclass: every minCount breaks
+    store.add(Quad(focus, RDF_TYPE, NamedNode(ex + "SubAuthorisation"), graph))
+    store.add(Quad(focus, NamedNode(CGT + "status"), NamedNode(CGT + "lapsed"), graph))  # In
+    store.add(Quad(focus, NamedNode(CGT + "note"), Literal("1", datatype=NamedNode(XSD + "integer")), graph))
+    store.add(Quad(focus, NamedNode(CGT + "note"), Literal("two"), graph))  # MaxCount, Datatype
+    for q in list(store.quads_for_pattern(src, RDF_TYPE, None, None)):  # a Source only through the subclass
+        store.remove(q)
+    store.add(Quad(src, RDF_TYPE, NamedNode(ex + "SubSource"), graph))
+    store.add(Quad(NamedNode(ex + "other"), NamedNode(CGT + "note"), Literal("3", datatype=NamedNode(XSD + "integer")), graph))
+    fast, ref, _ = _both(store, shapes)
+    assert {v.focus for v in ref} == {f"<{ex}a1>"}  # the source still conforms; ex:other is no focus
+    assert {"MinCountConstraintComponent", "InConstraintComponent", "MaxCountConstraintComponent",
+            "DatatypeConstraintComponent"} <= {v.component for v in ref}
+    assert {v.key for v in fast} == {v.key for v in ref}
+
+
 @pytest.mark.parametrize("validator", ["fast", "pyshacl"])
 def test_a_shacl_failure_publishes_nothing(validator, tmp_path):
     """A stricter shape (every product needs a developer) fails the fixture; the store stays as it was."""
