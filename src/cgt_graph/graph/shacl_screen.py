@@ -16,8 +16,8 @@ path's triples once:
   triples whatever the subject's class (a scan, five times cheaper than a look-up per focus node
   at 100x) and runs once for all the shapes that use it. Every
 screen returns at least the focus nodes that break the screened constraint, so a focus node it does
-not return has no violation of the screened checks; the compiled checks of that shape then run only on the returned focus nodes
-(`VALUES ?f { ... }` before the target pattern), and they alone make the report: the violations are
+not return has no violation of the screened checks; the compiled checks a screen covers then run only on the focus nodes it returned
+(?f bound by substitution: a few look-ups each), and they alone make the report: the violations are
 those of the compiled checks run on everything. Checks without a screen (`sh:class`, inverse paths,
 `sh:hasValue`, `sh:uniqueLang`, counts other than 1) run on everything as before. On valid data the
 screens return nothing and the compiled checks do not run.
@@ -29,12 +29,13 @@ import re
 import time
 from typing import Any, Callable
 
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import NamedNode, Store, Variable
 
 from cgt_graph.graph.shacl_sparql import _TYPE, Violation, _Check, _default_message, _text
 
 _SUB = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
-_CHUNK = 500  # focus nodes per restricted query
+_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_F = Variable("f")
 
 
 def _subclasses(store: Store, classes: tuple[str, ...]) -> list[str]:
@@ -46,17 +47,18 @@ def _subclasses(store: Store, classes: tuple[str, ...]) -> list[str]:
     return sorted(out)
 
 
-def node_screens(checks: list[_Check], subclasses: list[str]) -> list[str]:
+def node_screens(checks: list[_Check], subclasses: list[str]) -> dict[str, str]:
     """The `min` and `max` screens of one node shape's checks."""
     focus = "VALUES ?t { " + " ".join(subclasses) + " } ?f a ?t ."
     mins = sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "min"})
     maxs = sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "max"})
-    out = []
+    out = {}
     if mins:
-        out.append(f"SELECT DISTINCT ?f WHERE {{ {focus} VALUES ?p {{ {' '.join(mins)} }} FILTER NOT EXISTS {{ ?f ?p ?v }} }}")
+        out["min"] = (f"SELECT DISTINCT ?f WHERE {{ {focus} VALUES ?p {{ {' '.join(mins)} }} "
+                      "FILTER NOT EXISTS { ?f ?p ?v } }")
     if maxs:
-        out.append(f"SELECT DISTINCT ?f WHERE {{ {focus} ?f ?p ?v . FILTER(?p IN ({', '.join(maxs)})) "
-                   "?f ?p ?w . FILTER(!sameTerm(?v, ?w)) }")
+        out["max"] = (f"SELECT DISTINCT ?f WHERE {{ {focus} ?f ?p ?v . FILTER(?p IN ({', '.join(maxs)})) "
+                      "?f ?p ?w . FILTER(!sameTerm(?v, ?w)) }")
     return out
 
 
@@ -65,39 +67,45 @@ def path_screen(screen: tuple[str, ...]) -> str:
     return f"SELECT DISTINCT ?f WHERE {{ ?f {screen[1]} ?v . FILTER({screen[2]}) }}"
 
 
-def suspects(store: Store, checks: list[_Check]) -> dict[str, list[Any]]:
-    """Node shape -> the candidate focus nodes its screens return (shapes with screened checks only)."""
+def _key(check: _Check) -> Any:
+    assert check.screen is not None
+    return (check.node, check.screen[0]) if check.screen[0] in ("min", "max") else (check.node, check.screen)
+
+
+def suspects(store: Store, checks: list[_Check]) -> dict[Any, list[Any]]:
+    """(node shape, screen) -> the focus nodes the screen returns, for every screened check's `_key`."""
     by_node: dict[str, list[_Check]] = {}
     for c in checks:
         if c.screen is not None:
             by_node.setdefault(c.node, []).append(c)
-    shared: dict[tuple[str, ...], dict[str, Any]] = {}  # a path's screen, run once for every shape using it
+    shared: dict[tuple[str, ...], list[Any]] = {}  # a path's screen, run once for every shape using it
 
-    def rows(query: str) -> dict[str, Any]:
-        return {_text(r["f"]): r["f"] for r in store.query(query, use_default_graph_as_union=True)}
+    def rows(query: str) -> list[Any]:
+        return [r["f"] for r in store.query(query, use_default_graph_as_union=True)]
 
-    out: dict[str, list[Any]] = {}
+    out: dict[Any, list[Any]] = {}
     for node, group in by_node.items():
-        found: dict[str, Any] = {}
-        for query in node_screens(group, _subclasses(store, group[0].classes)):
-            found.update(rows(query))
+        subclasses = _subclasses(store, group[0].classes)
+        for kind, query in node_screens(group, subclasses).items():
+            out[(node, kind)] = rows(query)
+        classes = {NamedNode(c[1:-1]) for c in subclasses}
         for c in group:
-            if c.screen is not None and c.screen[0] == "values":
+            if c.screen is not None and c.screen[0] == "values" and _key(c) not in out:
                 if c.screen not in shared:
                     shared[c.screen] = rows(path_screen(c.screen))
-                found.update(shared[c.screen])
-        out[node] = [found[k] for k in sorted(found)]
+                out[_key(c)] = [f for f in shared[c.screen]  # any subject: keep the focus nodes
+                                if any(q.object in classes for q in store.quads_for_pattern(f, _RDF_TYPE, None, None))]
     return out
 
 
-def _restricted(check: _Check, focus: list[Any]) -> list[str]:
-    """The check's query on these focus nodes only (all of them if one is a blank node)."""
+def _restricted(store: Store, check: _Check, focus: list[Any]) -> list[Any]:
+    """The check's rows on these focus nodes only: the query once per focus node (?f bound), or
+    once on everything if one is a blank node."""
     if not all(isinstance(f, NamedNode) for f in focus):
-        return [check.query]
-    out = []
-    for i in range(0, len(focus), _CHUNK):
-        values = "VALUES ?f { " + " ".join(f"<{f.value}>" for f in focus[i:i + _CHUNK]) + " } "
-        out.append(check.query.replace(check.target, values + check.target, 1))
+        return list(store.query(check.query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+    out: list[Any] = []
+    for f in focus:
+        out.extend(store.query(check.query, use_default_graph_as_union=True, substitutions={_F: f}))
     return out
 
 
@@ -118,10 +126,12 @@ def run_checks(store: Store, checks: list[_Check],
     t0 = time.perf_counter()
     candidates = suspects(store, checks)
     for check in checks:
-        queries = [_typed(store, check.query)] if check.screen is None else _restricted(check, candidates[check.node])
-        for query in queries:
-            for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
-                found.extend(_row_violations(check, row))
+        if check.screen is None:
+            rows = store.query(_typed(store, check.query), use_default_graph_as_union=True)
+        else:
+            rows = _restricted(store, check, candidates.get(_key(check), []))
+        for row in rows:  # type: ignore[union-attr]
+            found.extend(_row_violations(check, row))
         if on_check:
             on_check(check, time.perf_counter() - t0)
         t0 = time.perf_counter()
