@@ -1,26 +1,28 @@
-"""Run the compiled SHACL checks cheaply: screen each node shape first, then check only its suspects.
+"""Run the compiled SHACL checks cheaply: screen first, then run the checks only on the suspects.
 
 The compiled checks (shacl_sparql.py) are one to four queries per property shape, and each scans
 every focus node of its shape again: at 100x that is ~460 queries over the same 110k citations and
-60k sources. Here the checks are screened first, with queries that each read a node shape's focus nodes or a
-path's triples once:
+60k sources. Here the checks are screened first, by queries that each read a node shape's focus
+nodes or a path's triples once:
 
 - `min`, one per node shape: its focus nodes lacking a value for one of its `sh:minCount 1` paths
-  (VALUES over the paths, FILTER NOT EXISTS). The focus nodes come from `?f a ?t` with ?t among
-  the target classes and their subclasses (`rdfs:subClassOf*`, read from the same store), which is
-  what `?f rdf:type/rdfs:subClassOf* ?target` matches;
+  (VALUES over the paths, FILTER NOT EXISTS). Focus nodes come from `?f a ?t` with ?t among the
+  target classes and their subclasses (`rdfs:subClassOf*`, read from the same store), which is what
+  `?f rdf:type/rdfs:subClassOf* ?target` matches;
 - `max`, one per node shape: its focus nodes with two different values (not `sameTerm`) for one
   of its `sh:maxCount 1` paths, i.e. COUNT(DISTINCT ?v) > 1;
 - `values`, one per path and value constraints (without `sh:class`): the subjects of the path's
-  triples whose value fails the same conditions as the compiled check. It reads the path's own
-  triples whatever the subject's class (a scan, five times cheaper than a look-up per focus node
-  at 100x) and runs once for all the shapes that use it. Every
-screen returns at least the focus nodes that break the screened constraint, so a focus node it does
-not return has no violation of the screened checks; the compiled checks a screen covers then run only on the focus nodes it returned
-(?f bound by substitution: a few look-ups each), and they alone make the report: the violations are
-those of the compiled checks run on everything. Checks without a screen (`sh:class`, inverse paths,
-`sh:hasValue`, `sh:uniqueLang`, counts other than 1) run on everything as before. On valid data the
-screens return nothing and the compiled checks do not run.
+  triples whose value fails the same conditions as the compiled check, whatever their class (a
+  scan of the path, five times cheaper than a look-up per focus node at 100x), run once for all
+  the shapes that use it and then kept if typed with one of the shape's target classes.
+
+Every screen returns at least the focus nodes that break its constraint, so a focus node it does
+not return has no violation of the checks it covers; those checks then run only on the focus nodes
+it returned (?f bound by substitution: a few look-ups each), and they alone make the report: the
+violations are those of the compiled checks run on everything. Checks without a screen
+(`sh:class`, inverse paths, `sh:hasValue`, `sh:uniqueLang`, counts other than 1) run on everything,
+`sh:class` as `?v a ?c` with ?c among the class and its subclasses read from the store. On valid
+data the screens return nothing and the screened checks do not run.
 """
 
 from __future__ import annotations
