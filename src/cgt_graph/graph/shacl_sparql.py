@@ -232,7 +232,7 @@ def _property_checks(shapes: Graph, ps: Any, target: str) -> list[_Check]:
         ok = " && ".join(f"COALESCE({c}, false)" for _, c, _ in conds)
         out.append(_Check(f"SELECT DISTINCT ?f ?v {cols} WHERE {{ {target} {pattern} {binds} FILTER({bad}) }}",
                           "values", shown, message, [(comp, param) for comp, _, param in conds],
-                          screen=None if shown[0] == "^" or "EXISTS" in ok else ("values", shown, f"!({ok})")))
+                          screen=None if shown[0] == "^" else ("values", shown, f"!({ok})")))
     return out
 
 
