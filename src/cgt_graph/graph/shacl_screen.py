@@ -38,6 +38,8 @@ from cgt_graph.graph.shacl_sparql import _TYPE, Violation, _Check, _default_mess
 _SUB = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 _RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _F = Variable("f")
+_CLASS = re.compile(r"EXISTS \{ \?v " + re.escape(_TYPE) + r" (<[^>]*>) \}")
+_CLASS_ONLY = re.compile(r"!\(COALESCE\(" + _CLASS.pattern + r", false\)\)")
 
 
 def _subclasses(store: Store, classes: tuple[str, ...]) -> list[str]:
@@ -64,13 +66,18 @@ def node_screens(checks: list[_Check], subclasses: list[str]) -> dict[str, str]:
     return out
 
 
-def path_screen(screen: tuple[str, ...]) -> str:
-    """A `values` screen: the subjects (of any class) with a value failing it, from the path's own triples
-    (a class test looks each distinct value up once)."""
-    if "EXISTS" not in screen[2]:
-        return f"SELECT DISTINCT ?f WHERE {{ ?f {screen[1]} ?v . FILTER({screen[2]}) }}"
-    return (f"SELECT DISTINCT ?f WHERE {{ {{ SELECT DISTINCT ?v WHERE {{ ?x {screen[1]} ?v }} }} "
-            f"FILTER({screen[2]}) ?f {screen[1]} ?v }}")
+def path_screen(store: Store, screen: tuple[str, ...]) -> str:
+    """A `values` screen: the subjects (of any class) with a value failing it, from the path's own triples.
+    A class test looks each distinct value up once; `sh:class` alone is a MINUS of the class's members."""
+    path, expr = screen[1], screen[2]
+    if "EXISTS" not in expr:
+        return f"SELECT DISTINCT ?f WHERE {{ ?f {path} ?v . FILTER({expr}) }}"
+    values = f"{{ SELECT DISTINCT ?v WHERE {{ ?x {path} ?v }} }}"
+    only = _CLASS_ONLY.fullmatch(expr)
+    if only:
+        members = f"?v a ?c . VALUES ?c {{ {' '.join(_subclasses(store, (only[1],)))} }}"
+        return f"SELECT DISTINCT ?f WHERE {{ {{ {values} MINUS {{ {members} }} }} ?f {path} ?v }}"
+    return f"SELECT DISTINCT ?f WHERE {{ {values} FILTER({_typed(store, expr)}) ?f {path} ?v }}"
 
 
 def _key(check: _Check) -> Any:
@@ -98,7 +105,7 @@ def suspects(store: Store, checks: list[_Check]) -> dict[Any, list[Any]]:
         for c in group:
             if c.screen is not None and c.screen[0] == "values" and _key(c) not in out:
                 if c.screen not in shared:
-                    shared[c.screen] = rows(_typed(store, path_screen(c.screen)))
+                    shared[c.screen] = rows(path_screen(store, c.screen))
                 out[_key(c)] = [f for f in shared[c.screen]  # any subject: keep the focus nodes
                                 if any(q.object in classes for q in store.quads_for_pattern(f, _RDF_TYPE, None, None))]
     return out
@@ -115,7 +122,6 @@ def _restricted(store: Store, check: _Check, focus: list[Any]) -> list[Any]:
     return out
 
 
-_CLASS = re.compile(r"EXISTS \{ \?v " + re.escape(_TYPE) + r" (<[^>]*>) \}")
 
 
 def _typed(store: Store, query: str) -> str:
