@@ -9,8 +9,9 @@ nodes or a path's triples once:
   (VALUES over the paths, FILTER NOT EXISTS). Focus nodes come from `?f a ?t` with ?t among the
   target classes and their subclasses (`rdfs:subClassOf*`, read from the same store), which is what
   `?f rdf:type/rdfs:subClassOf* ?target` matches;
-- `max`, one per node shape: its focus nodes with two different values (not `sameTerm`) for one
-  of its `sh:maxCount 1` paths, i.e. COUNT(DISTINCT ?v) > 1;
+- `max`: first, per `sh:maxCount 1` path, whether any subject has two values at all (as many
+  triples as distinct subjects: a scan of the path); then one query per node shape over the paths
+  that do: its focus nodes with two different values (not `sameTerm`), i.e. COUNT(DISTINCT ?v) > 1;
 - `values`, one per path and value constraints: the subjects of the path's
   triples whose value fails the same conditions as the compiled check, whatever their class (a
   scan of the path, five times cheaper than a look-up per focus node at 100x), run once for all
@@ -51,17 +52,26 @@ def _subclasses(store: Store, classes: tuple[str, ...]) -> list[str]:
     return sorted(out)
 
 
-def node_screens(checks: list[_Check], subclasses: list[str]) -> dict[str, str]:
-    """The `min` and `max` screens of one node shape's checks."""
+def _single_valued(store: Store, path: str) -> bool:
+    """True when no subject has two values for `path` (as many triples as subjects): no focus node of
+    any shape breaks its `sh:maxCount 1`, and its `max` screen is skipped."""
+    row = next(iter(store.query(f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?f) AS ?m) WHERE {{ ?f {path} ?v }}",
+                                use_default_graph_as_union=True)))
+    return row["n"] == row["m"]
+
+
+def node_screens(checks: list[_Check], subclasses: list[str], single: dict[str, bool]) -> dict[str, str]:
+    """The `min` and `max` screens of one node shape's checks (`single`: the paths known to have
+    one value per subject)."""
     focus = "VALUES ?t { " + " ".join(subclasses) + " } ?f a ?t ."
     mins = sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "min"})
-    maxs = sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "max"})
+    maxs = sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "max" and not single[c.screen[1]]})
     out = {}
     if mins:
         out["min"] = (f"SELECT DISTINCT ?f WHERE {{ {focus} VALUES ?p {{ {' '.join(mins)} }} "
                       "FILTER NOT EXISTS { ?f ?p ?v } }")
     if maxs:
-        out["max"] = (f"SELECT DISTINCT ?f WHERE {{ {focus} ?f ?p ?v . FILTER(?p IN ({', '.join(maxs)})) "
+        out["max"] = (f"SELECT DISTINCT ?f WHERE {{ {focus} VALUES ?p {{ {' '.join(maxs)} }} ?f ?p ?v . "
                       "?f ?p ?w . FILTER(!sameTerm(?v, ?w)) }")
     return out
 
@@ -96,10 +106,11 @@ def suspects(store: Store, checks: list[_Check]) -> dict[Any, list[Any]]:
     def rows(query: str) -> list[Any]:
         return [r["f"] for r in store.query(query, use_default_graph_as_union=True)]
 
+    single = {p: _single_valued(store, p) for p in sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "max"})}
     out: dict[Any, list[Any]] = {}
     for node, group in by_node.items():
         subclasses = _subclasses(store, group[0].classes)
-        for kind, query in node_screens(group, subclasses).items():
+        for kind, query in node_screens(group, subclasses, single).items():
             out[(node, kind)] = rows(query)
         classes = {NamedNode(c[1:-1]) for c in subclasses}
         for c in group:
