@@ -12,17 +12,19 @@ nodes or a path's triples once:
 - `max`: first, per `sh:maxCount 1` path, whether any subject has two values at all (as many
   triples as distinct subjects: a scan of the path); then one query per node shape over the paths
   that do: its focus nodes with two different values (not `sameTerm`), i.e. COUNT(DISTINCT ?v) > 1;
-- `values`, one per path and value constraints: the subjects of the path's
-  triples whose value fails the same conditions as the compiled check, whatever their class (a
-  scan of the path, five times cheaper than a look-up per focus node at 100x), run once for all
-  the shapes that use it and then kept if typed with one of the shape's target classes.
+- `values`, one per path and value constraints: the subjects of the path's triples whose value
+  fails the same conditions as the compiled check, whatever their class (a scan of the path, five
+  times cheaper than a look-up per focus node at 100x; a class test looks each distinct value up
+  once, and `sh:class` alone is the values MINUS the class's members), run once for all the shapes
+  that use the path, then kept if typed with one of the shape's target classes.
 
 Every screen returns at least the focus nodes that break its constraint, so a focus node it does
 not return has no violation of the checks it covers; those checks then run only on the focus nodes
-it returned (?f bound by substitution: a few look-ups each), and they alone make the report: the
+it returned (?f bound by substitution: a few look-ups each; past MANY suspects, once on
+everything), and they alone make the report: the
 violations are those of the compiled checks run on everything. Checks without a screen
-(inverse paths, `sh:hasValue`, `sh:uniqueLang`, counts other than 1) run on everything. `sh:class`
-is tested as `?v a ?c` with ?c among the class and its subclasses read from the store. On valid
+(inverse paths, `sh:hasValue`, `sh:uniqueLang`, counts other than 1) run on everything, with `sh:class`
+tested as `?v a ?c`, ?c among the class and its subclasses read from the store. On valid
 data the screens return nothing and the screened checks do not run.
 """
 
