@@ -26,6 +26,7 @@ from cgt_graph.curation.checks import Index
 from cgt_graph.curation.load import DataError, load_records
 from cgt_graph.graph.emit import record_locations, record_nquads
 from cgt_graph.graph.vocab import graph_iri
+from cgt_graph.graph import shacl_screen
 from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, sparql_violations
 from benchmarks.synth import generate
 from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
@@ -185,6 +186,36 @@ def test_fast_validator_agrees_with_pyshacl_on_injected_errors(shapes):
     assert sorted((p.file, p.line or 0, p.record or "", p.rule) for p in ours) == \
         sorted((p.file, p.line or 0, p.record or "", p.rule) for p in theirs)
     assert all(p.file.startswith("data/") and p.line for p in ours if not p.message.startswith("<")), ours
+
+
+@pytest.mark.parametrize("many", [200, 0], ids=["per-suspect", "on-everything"])
+def test_fast_validator_agrees_with_pyshacl_through_subclasses_and_shared_paths(shapes, many, monkeypatch):
+    """The screens (graph/shacl_screen.py) find focus nodes and class members through rdfs:subClassOf
+    declared in the data, and a bad value on a node outside a shape's targets breaks nothing; the
+    screened checks give the same report run per suspect or, past MANY suspects, on everything."""
+    monkeypatch.setattr(shacl_screen, "MANY", many)
+    compiled = compile_data(FIXTURE_DATA, shacl=False)
+    store = Store()
+    store.bulk_load(compiled.nquads, format=RdfFormat.N_QUADS)
+    ex = "https://example.org/"
+    sub = RDF_TYPE.value.replace("1999/02/22-rdf-syntax-ns#type", "2000/01/rdf-schema#subClassOf")
+    src, graph = _first(store, CGT + "Source")
+    for child, parent in (("SubAuthorisation", "MarketingAuthorisation"), ("SubSource", "Source")):
+        store.add(Quad(NamedNode(ex + child), NamedNode(sub), NamedNode(CGT + parent), graph))
+    focus = NamedNode(ex + "a1")  # a focus node only through the subclass: every minCount breaks
+    store.add(Quad(focus, RDF_TYPE, NamedNode(ex + "SubAuthorisation"), graph))
+    store.add(Quad(focus, NamedNode(CGT + "status"), NamedNode(CGT + "lapsed"), graph))  # In
+    store.add(Quad(focus, NamedNode(CGT + "note"), Literal("1", datatype=NamedNode(XSD + "integer")), graph))
+    store.add(Quad(focus, NamedNode(CGT + "note"), Literal("two"), graph))  # MaxCount, Datatype
+    for q in list(store.quads_for_pattern(src, RDF_TYPE, None, None)):  # a Source only through the subclass
+        store.remove(q)
+    store.add(Quad(src, RDF_TYPE, NamedNode(ex + "SubSource"), graph))
+    store.add(Quad(NamedNode(ex + "other"), NamedNode(CGT + "note"), Literal("3", datatype=NamedNode(XSD + "integer")), graph))
+    fast, ref, _ = _both(store, shapes)
+    assert {v.focus for v in ref} == {f"<{ex}a1>"}  # the source still conforms; ex:other is no focus
+    assert {"MinCountConstraintComponent", "InConstraintComponent", "MaxCountConstraintComponent",
+            "DatatypeConstraintComponent"} <= {v.component for v in ref}
+    assert {v.key for v in fast} == {v.key for v in ref}
 
 
 @pytest.mark.parametrize("validator", ["fast", "pyshacl"])

@@ -146,6 +146,10 @@ class _Check:
     components: list[tuple[str, Any]]
     min_count: int | None = None
     max_count: int | None = None
+    node: str = ""  # the node shape
+    target: str = ""  # the text selecting its focus nodes ?f (a restricted run puts VALUES ?f before it)
+    classes: tuple[str, ...] = ()  # its target classes
+    screen: tuple[str, ...] | None = None  # how shacl_screen.py finds candidate focus nodes; None: always run
 
 
 _PROPERTY_KEYS = {"path", "minCount", "maxCount", "hasValue", "uniqueLang", "message", "name", "description",
@@ -183,7 +187,9 @@ def compile_shapes(shapes: Graph) -> list[_Check]:
             raise Unsupported(f"node shape {ns} without sh:targetClass")
         target = "VALUES ?target { " + " ".join(_iri(c) for c in classes) + f" }} ?f {_TYPE} ?target ."
         for ps in sorted(shapes.objects(ns, SH.property), key=str):
-            checks.extend(_property_checks(shapes, ps, target))
+            for check in _property_checks(shapes, ps, target):
+                check.node, check.target, check.classes = str(ns), target, tuple(_iri(c) for c in classes)
+                checks.append(check)
     return checks
 
 
@@ -198,7 +204,8 @@ def _property_checks(shapes: Graph, ps: Any, target: str) -> list[_Check]:
     hi = shapes.value(ps, SH.maxCount)
     if lo is not None and int(lo) == 1:
         out.append(_Check(f"SELECT DISTINCT ?f WHERE {{ {target} FILTER NOT EXISTS {{ {pattern} }} }}",
-                          "missing-value", shown, message, [("MinCountConstraintComponent", lo)], min_count=1))
+                          "missing-value", shown, message, [("MinCountConstraintComponent", lo)], min_count=1,
+                          screen=None if shown[0] == "^" else ("min", shown)))
     elif lo is not None and int(lo) > 1:
         out.append(_Check(f"SELECT ?f (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {target} OPTIONAL {{ {pattern} }} }} "
                           f"GROUP BY ?f HAVING (COUNT(DISTINCT ?v) < {int(lo)})",
@@ -206,7 +213,8 @@ def _property_checks(shapes: Graph, ps: Any, target: str) -> list[_Check]:
     if hi is not None:
         out.append(_Check(f"SELECT ?f (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {target} {pattern} }} "
                           f"GROUP BY ?f HAVING (COUNT(DISTINCT ?v) > {int(hi)})",
-                          "count", shown, message, [("MaxCountConstraintComponent", hi)], max_count=int(hi)))
+                          "count", shown, message, [("MaxCountConstraintComponent", hi)], max_count=int(hi),
+                          screen=None if shown[0] == "^" or int(hi) != 1 else ("max", shown)))
     for hv in shapes.objects(ps, SH.hasValue):
         has = pattern.replace("?v", _lit(hv))
         out.append(_Check(f"SELECT DISTINCT ?f WHERE {{ {target} FILTER NOT EXISTS {{ {has} }} }}",
@@ -221,8 +229,10 @@ def _property_checks(shapes: Graph, ps: Any, target: str) -> list[_Check]:
         binds = " ".join(f"BIND(COALESCE({c}, false) AS ?ok{i})" for i, (_, c, _) in enumerate(conds))
         bad = " || ".join(f"!?ok{i}" for i in range(len(conds)))
         cols = " ".join(f"?ok{i}" for i in range(len(conds)))
+        ok = " && ".join(f"COALESCE({c}, false)" for _, c, _ in conds)
         out.append(_Check(f"SELECT DISTINCT ?f ?v {cols} WHERE {{ {target} {pattern} {binds} FILTER({bad}) }}",
-                          "values", shown, message, [(comp, param) for comp, _, param in conds]))
+                          "values", shown, message, [(comp, param) for comp, _, param in conds],
+                          screen=None if shown[0] == "^" else ("values", shown, f"!({ok})")))
     return out
 
 
@@ -261,31 +271,11 @@ def _default_message(component: str, param: Any, n: int | None = None) -> str:
 
 def sparql_violations(store: Store, shapes: Graph,
                       on_check: Callable[[_Check, float], None] | None = None) -> list[Violation]:
-    """Run every compiled check on `store` (data and ontology; the union of its graphs)."""
-    import time
+    """Run every compiled check on `store` (data and ontology; the union of its graphs), screened first:
+    see shacl_screen.py."""
+    from cgt_graph.graph.shacl_screen import run_checks  # it imports this module
 
-    checks = compile_shapes(shapes)
-    found: list[Violation] = []
-    for check in checks:
-        t0 = time.perf_counter()
-        rows = store.query(check.query, use_default_graph_as_union=True)
-        for row in rows:  # type: ignore[union-attr]
-            focus = _text(row["f"])
-            if check.kind in ("missing-value", "count", "unique-lang"):
-                comp, param = check.components[0]
-                found.append(Violation(focus, check.path, comp, None,
-                                       check.message or _default_message(comp, param)))
-                continue
-            value = _text(row["v"])
-            for i, (comp, param) in enumerate(check.components):
-                ok = row[f"ok{i}"]
-                if ok is not None and ok.value == "true":
-                    continue
-                found.append(Violation(focus, check.path, comp, value,
-                                       check.message or _default_message(comp, param)))
-        if on_check:
-            on_check(check, time.perf_counter() - t0)
-    return sorted(set(found), key=lambda v: (v.focus, v.path, v.component, v.value or ""))
+    return run_checks(store, compile_shapes(shapes), on_check)
 
 
 def rdflib_text(term: Any) -> str | None:
