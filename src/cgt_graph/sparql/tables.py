@@ -115,6 +115,7 @@ def precomputed(build: Path | None, query: str, fmt: str | None) -> bytes | None
 
 
 _ORDER_BY = re.compile(r"\nORDER BY((?:[ \t]+\?\w+)+)\s*$")
+_PROJECTION = re.compile(r"^SELECT\b(.*?)\bWHERE\b", re.MULTILINE | re.DOTALL)  # the first SELECT: the query's own
 
 
 def table_of(store: Store, name: str):
@@ -128,11 +129,13 @@ def table_of(store: Store, name: str):
     """
     text = bound_text(name)
     order = _ORDER_BY.search(text)
-    if order:
+    head = _PROJECTION.search(text)
+    if order and head:
         keys = [k.lstrip("?") for k in order.group(1).split()]
-        table, simple = _select(store, text[:order.start()] + "\n")
-        if set(keys) <= simple:
-            return sort_strings(table, keys)
+        if all(re.search(rf"\?{k}\b", head.group(1)) for k in keys):  # else the query sorts by what it hides
+            table, simple = _select(store, text[:order.start()] + "\n")
+            if set(keys) <= simple:
+                return sort_strings(table, keys)
     return _select(store, text)[0]
 
 
