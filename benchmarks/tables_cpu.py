@@ -4,7 +4,7 @@
 
 Loads STORE's published build into one in-memory Store (what the build hands the tables step), then
 for each query runs the old text (the library as in git ref --old-ref) and this checkout's text,
-interleaved, and prints the median CPU seconds (time.process_time) of each beside the other (a
+interleaved, and prints the median (and the slowest run's) CPU seconds (time.process_time) of each beside the other (a
 materialised table: the old query through `library.run` against the new query through the build's
 own path, `tables.table_of`; any other query: `library.run` both), the
 rows, and whether the new rows equal the old ones (in order, and as sets with GROUP_CONCAT parts
@@ -162,7 +162,7 @@ def main() -> int:
             names = list(tables.TABLES) + list(tables.ANSWERED)
         else:
             names = a.queries.split(",")
-        print(f"{'query':34} {'rows':>8} {'old CPU s':>9} {'new CPU s':>9} {'new/old':>7}  same rows")
+        print(f"{'query':34} {'rows':>8} {'old CPU s':>9} {'new CPU s':>9} {'new/old':>7} {'old max':>8} {'new max':>8}  same rows")
         tot_old = tot_new = 0.0
         for name in names:
             if name not in old or name not in new:
@@ -180,7 +180,8 @@ def main() -> int:
             tot_new += mn
             same = "in order" if (ro.columns, ro.rows) == (rn.columns, rn.rows) else \
                 ("as sets" if as_set(ro) == as_set(rn) else "NO")
-            print(f"{name:34} {len(rn.rows):>8,} {mo:>9.3f} {mn:>9.3f} {mn / mo if mo else 0:>7.2f}  {same}", flush=True)
+            print(f"{name:34} {len(rn.rows):>8,} {mo:>9.3f} {mn:>9.3f} {mn / mo if mo else 0:>7.2f} {max(to):>8.3f} "
+                  f"{max(tn):>8.3f}  {same}", flush=True)
         print(f"{'total':34} {'':>8} {tot_old:>9.3f} {tot_new:>9.3f}")
         if not a.no_step:
             (tmp / "bo").mkdir()
