@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
+from cgt_graph.curation.fastyaml import EXACT, read_fast
 from cgt_graph.errors import DATA, USAGE, CgtError
 
 try:  # the C parser is several times faster where libyaml is present
@@ -69,7 +70,7 @@ class Problem:
 
 
 class Node(dict):
-    """A YAML mapping that knows its line, and the line of each key."""
+    """A YAML mapping that knows its line, and the line of each key (0 and none when read fast)."""
 
     line: int = 0
     key_lines: dict[str, int]
@@ -126,13 +127,34 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def read_yaml(path: Path, root: Path) -> Any:
-    """Parse one file; raise DataError naming file and line on malformed YAML."""
+def _nodes(value: Any) -> Any:
+    """A fast reading's mappings as Nodes that know no lines (fastyaml.py)."""
+    if type(value) is dict:
+        node = Node(value)
+        node.key_lines = {}
+        for k, v in value.items():
+            if type(v) is dict or type(v) is list:
+                node[k] = _nodes(v)
+        return node
+    if type(value) is list:
+        return [_nodes(v) if type(v) is dict or type(v) is list else v for v in value]
+    return value
+
+
+def read_yaml(path: Path, root: Path, exact: bool = True) -> Any:
+    """Parse one file; raise DataError naming file and line on malformed YAML.
+
+    `exact=False` tries the fast reader first (no line numbers; fastyaml.py says when it
+    hands a file back to this exact one)."""
     rel = _rel(path, root)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DataError([Problem(rel, None, None, "encoding", f"not UTF-8: {exc}")]) from exc
+    if not exact:
+        doc = read_fast(text)
+        if doc is not EXACT:
+            return _nodes(doc)
     try:
         loader = _Loader(text)
         try:
@@ -269,8 +291,11 @@ def _files(root: Path, where: str) -> list[Path]:
     return []
 
 
-def load_records(root: Path, on_file: Callable[[Path], None] | None = None) -> tuple[list[Record], list[Problem]]:
-    """Read every data file (`on_file` is called after each: progress). Returns the records and the parse problems."""
+def load_records(root: Path, on_file: Callable[[Path], None] | None = None,
+                 exact: bool = True) -> tuple[list[Record], list[Problem]]:
+    """Read every data file (`on_file` is called after each: progress). Returns the records and the parse problems.
+
+    `exact=False`: the fast reading, whose records know no lines (read again exactly to report a problem)."""
     records: list[Record] = []
     problems: list[Problem] = []
     if not root.is_dir():
@@ -279,7 +304,7 @@ def load_records(root: Path, on_file: Callable[[Path], None] | None = None) -> t
         for path in _files(root, where):
             rel = _rel(path, root)
             try:
-                doc = read_yaml(path, root)
+                doc = read_yaml(path, root, exact)
             except DataError as exc:
                 problems.extend(exc.problems)
                 continue

@@ -47,6 +47,7 @@ class Compiled:
     validator: str | None = None  # which validator ran (None: SHACL skipped)
     locations: dict[str, Location] = field(default_factory=dict)  # record IRI -> (file, line, id)
     derived: dict[str, int] = field(default_factory=dict)  # triples made by each derive rule
+    store: Store | None = None  # the validated graph in memory (data, ontology, derived facts)
 
     @property
     def dataset(self) -> Dataset:
@@ -69,16 +70,31 @@ def ontology_nquads(ontology_dir: Path) -> bytes:
 
 def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
                  progress: Progress = _quiet, shacl: bool = True, validator: str = "auto") -> Compiled:
-    """Parse, check, make RDF (N-Quads) and validate. Raises DataError with every problem."""
+    """Parse, check, make RDF (N-Quads), derive and validate. Raises DataError with every problem.
+
+    The files are read fast first (curation/fastyaml.py: no line numbers); if anything is wrong,
+    everything is read again exactly (PyYAML, every mapping knowing its lines) and the problems of
+    that reading are raised, so each message names its file and line. The exact reading is the
+    authority: if it finds nothing wrong, its result is the one returned."""
     if validator not in VALIDATORS:
         raise ValueError(f"validator must be one of {VALIDATORS}")
     data_dir = data_dir or paths.data_dir()
     ontology_dir = ontology_dir or paths.ontology_dir()
+    try:
+        return _compile(data_dir, ontology_dir, progress, shacl, validator, exact=False)
+    except DataError:
+        progress("problems found: reading the data again with line numbers to report them")
+    return _compile(data_dir, ontology_dir, progress, shacl, validator, exact=True)
+
+
+def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool, validator: str,
+             exact: bool) -> Compiled:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     progress(f"reading {data_dir}")
     try:
-        records, problems = load_records(data_dir, on_file=ticker(progress, "reading", count_files(data_dir), "file"))
+        records, problems = load_records(data_dir, on_file=ticker(progress, "reading", count_files(data_dir), "file"),
+                                         exact=exact)
     except DataError as exc:
         raise DataError(_relocate(exc.problems, data_dir)) from None
     if problems:
@@ -121,7 +137,7 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
         timings["shacl"] = time.perf_counter() - t3
         if problems:
             raise DataError(_relocate(problems, data_dir))
-    return Compiled(nquads, data_triples, timings, used, locations, counts)
+    return Compiled(nquads, data_triples, timings, used, locations, counts, store)
 
 
 def _validate(store: Store, nquads: bytes, ontology_dir: Path, validator: str, progress: Progress,
