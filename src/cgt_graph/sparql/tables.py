@@ -26,7 +26,7 @@ from typing import Callable
 
 from pyoxigraph import QuerySolutions, Store
 
-from cgt_graph.graph.store import IN_MEMORY_MAX_QUADS, build_of
+from cgt_graph.graph.store import build_of
 from cgt_graph.progress import ticker
 from cgt_graph.sparql.arrow import select_table, sort_strings
 from cgt_graph.sparql.library import Result, bound_text, library, run_named
@@ -36,18 +36,6 @@ TABLES = ("authorisations-table", "sources-table", "products-table", "graph-node
 """The library queries materialised at build time (parameterless, whole-graph)."""
 
 DIRNAME = "tables"
-
-def query_store(nquads: bytes, build: Path, quads: int) -> Store:
-    """The store to compute the tables on: an in-memory copy of the loaded quads when it fits
-    (Oxigraph answers 3-5x faster from memory; graph/store.py's threshold), else the build on disk."""
-    from pyoxigraph import RdfFormat
-
-    if quads <= IN_MEMORY_MAX_QUADS:
-        mem = Store()
-        mem.bulk_load(nquads, format=RdfFormat.N_QUADS)
-        return mem
-    return Store.read_only(str(build))
-
 
 def table_path(build: Path, name: str) -> Path:
     return build / DIRNAME / f"{name}.parquet"
@@ -209,6 +197,7 @@ def read_table(store: Store | Path, name: str) -> Result:
     return run_named(opened, name)
 
 
-def materialise(nquads: bytes, build: Path, quads: int, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """The build's hook (graph/build.py `materialise=`): the tables of the quads just loaded into `build`."""
-    return write_tables(query_store(nquads, build, quads), build, progress)
+def materialise(store: Store, build: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """The build's hook (graph/build.py `materialise=`): the tables of `store`, which holds the quads
+    just loaded into `build` (the build's validated in-memory graph)."""
+    return write_tables(store, build, progress)
