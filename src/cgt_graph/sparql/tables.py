@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Callable
 
-from pyoxigraph import Store
+from pyoxigraph import QuerySolutions, Store
 
 from cgt_graph.graph.store import build_of
 from cgt_graph.progress import ticker
+from cgt_graph.sparql.arrow import select_table, sort_strings
 from cgt_graph.sparql.library import Result, bound_text, library, run_named
 
 TABLES = ("authorisations-table", "sources-table", "products-table", "graph-nodes", "graph-edges",
@@ -100,10 +102,40 @@ def precomputed(build: Path | None, query: str, fmt: str | None) -> bytes | None
     return _ANSWERS[key]
 
 
+_ORDER_BY = re.compile(r"\nORDER BY((?:[ \t]+\?\w+)+)\s*$")
+_PROJECTION = re.compile(r"^SELECT\b(.*?)\bWHERE\b", re.MULTILINE | re.DOTALL)  # the first SELECT: the query's own
+
+
+def table_of(store: Store, name: str):
+    """The rows of library query `name` on `store` as a pyarrow Table of nullable strings: the same
+    rows, in the same order, as `run_named` (the values `library.run` gives).
+
+    A query that ends `ORDER BY ?a ?b ...` over projected columns holding only simple literals
+    (every materialised table but one) runs without that clause and is sorted by pyarrow, which
+    orders strings as SPARQL does (by code point, unbound first) at a fraction of Oxigraph's cost
+    (graph-edges at 100x: 2 of its 6 CPU s were the ORDER BY). Otherwise the query runs as written.
+    """
+    text = bound_text(name)
+    order = _ORDER_BY.search(text)
+    head = _PROJECTION.search(text)
+    if order and head:
+        keys = [k.lstrip("?") for k in order.group(1).split()]
+        if all(re.search(rf"\?{k}\b", head.group(1)) for k in keys):  # else the query sorts by what it hides
+            table, simple = _select(store, text[:order.start()] + "\n")
+            if set(keys) <= simple:
+                return sort_strings(table, keys)
+    return _select(store, text)[0]
+
+
+def _select(store: Store, text: str):
+    solutions = store.query(text, use_default_graph_as_union=True)
+    assert isinstance(solutions, QuerySolutions)  # the materialised queries are SELECTs
+    return select_table(solutions)
+
+
 def write_tables(store: Store, build: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Run every materialised query on `store` and write its rows under `build`; {name: rows}.
     Also the endpoint's answers to the counting queries (write_answers)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder = build / DIRNAME
@@ -112,13 +144,11 @@ def write_tables(store: Store, build: Path, progress: Callable[[str], None] | No
     tick = ticker(progress, "tables", len(TABLES) + len(answered_queries()), "table")
     for name in TABLES:
         tick()
-        result = run_named(store, name)
-        columns = list(zip(*result.rows, strict=True)) if result.rows else [() for _ in result.columns]
-        table = pa.table({c: pa.array(list(v), type=pa.string()) for c, v in zip(result.columns, columns, strict=True)})
+        table = table_of(store, name)
         tmp = folder / f".{name}.{os.getpid()}.tmp"
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, table_path(build, name))
-        counts[name] = len(result.rows)
+        counts[name] = table.num_rows
     write_answers(store, build, tick)
     return counts
 
