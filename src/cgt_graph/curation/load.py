@@ -143,9 +143,7 @@ def _nodes(value: Any) -> Any:
 
 def read_yaml(path: Path, root: Path, exact: bool = True) -> Any:
     """Parse one file; raise DataError naming file and line on malformed YAML.
-
-    `exact=False` tries the fast reader first (no line numbers; fastyaml.py says when it
-    hands a file back to this exact one)."""
+    `exact=False`: the fast reader first (no lines; fastyaml.py)."""
     rel = _rel(path, root)
     try:
         text = path.read_text(encoding="utf-8")
