@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 
 import pytest
@@ -13,6 +14,8 @@ from cgt_graph.sparql.library import run_named
 
 from .conftest import FIXTURE_DATA
 
+ALL = functools.partial(tables.materialise, min_quads=0)  # the fixture is below the size the build materialises at
+
 
 def _sorted(result):
     return result.columns, sorted(result.rows, key=lambda r: [("" if v is None else v) for v in r])
@@ -21,7 +24,7 @@ def _sorted(result):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     store = tmp_path_factory.mktemp("tables") / "store"
-    build(store, FIXTURE_DATA, materialise=tables.materialise)
+    build(store, FIXTURE_DATA, materialise=ALL)
     return store
 
 
@@ -49,7 +52,7 @@ def test_an_in_memory_snapshot_reads_the_tables_of_its_build(built):
 
 def test_without_tables_the_query_answers(tmp_path):
     store = tmp_path / "store"
-    build(store, FIXTURE_DATA, materialise=tables.materialise)
+    build(store, FIXTURE_DATA, materialise=ALL)
     shutil.rmtree(st.current_build(store) / tables.DIRNAME)  # a store built before the tables existed
     oxi = st.open_read_only(store)
     assert _sorted(tables.read_table(oxi, "sources-table")) == _sorted(run_named(oxi, "sources-table"))
@@ -61,7 +64,7 @@ def test_a_rebuild_switches_tables_and_store_together(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(FIXTURE_DATA, data)
     store = tmp_path / "store"
-    build(store, data, materialise=tables.materialise)
+    build(store, data, materialise=ALL)
     old_reader = st.open_read_only(store)
     old_brands = set(tables.read_table(old_reader, "authorisations-table").column("brand_name"))
     assert "Alphacel" in old_brands and "Alphacel Renamed" not in old_brands
@@ -69,7 +72,7 @@ def test_a_rebuild_switches_tables_and_store_together(tmp_path):
     us = data / "authorisations" / "US.yaml"
     us.write_text(us.read_text(encoding="utf-8").replace("brand_name: Alphacel", "brand_name: Alphacel Renamed"),
                   encoding="utf-8")
-    build(store, data, materialise=tables.materialise)
+    build(store, data, materialise=ALL)
 
     new_reader = st.open_read_only(store)
     new_brands = set(tables.read_table(new_reader, "authorisations-table").column("brand_name"))
@@ -96,7 +99,7 @@ def test_the_endpoint_answers_counting_queries_from_the_build(tmp_path):
     from cgt_graph.sparql.library import bound_text
 
     store = tmp_path / "store"
-    build(store, FIXTURE_DATA, materialise=tables.materialise)
+    build(store, FIXTURE_DATA, materialise=ALL)
     assert "counts-by-jurisdiction" in tables.answered_queries()
     text = bound_text("counts-by-jurisdiction")
     oxi = st.open_read_only(store)
@@ -130,3 +133,12 @@ def test_the_endpoint_answers_counting_queries_from_the_build(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_small_graph_gets_no_tables_and_readers_run_the_query(tmp_path):
+    store = tmp_path / "store"
+    build(store, FIXTURE_DATA, materialise=tables.materialise)  # the fixture is far below tables.MIN_QUADS
+    assert not (st.current_build(store) / tables.DIRNAME).exists()
+    oxi = st.open_read_only(store)
+    got = tables.read_table(oxi, "authorisations-table")
+    assert got.rows and _sorted(got) == _sorted(run_named(oxi, "authorisations-table"))

@@ -158,8 +158,8 @@ def _validate(store: Store, nquads: Path, ontology_dir: Path, validator: str, pr
     progress(f"validating {triples} data triples and the derived facts against the SHACL shapes ({used})")
     if used == "fast":
         try:
-            violations = sparql_violations(store, shapes, ticker(progress, "validating", len(compile_shapes(shapes)),
-                                                                  "check"))
+            checks = compile_shapes(shapes)  # once: the count for the progress bar, then the run
+            violations = sparql_violations(store, checks, ticker(progress, "validating", len(checks), "check"))
         except Unsupported as exc:
             return [Problem(str(ontology_dir / "shapes.ttl"), None, None, "shacl:unsupported",
                             f"the shapes use {exc}, which the SPARQL validator does not translate; "

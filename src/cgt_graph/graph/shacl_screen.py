@@ -34,7 +34,7 @@ import re
 import time
 from typing import Any, Callable
 
-from pyoxigraph import NamedNode, Store, Variable
+from pyoxigraph import NamedNode, QuerySolutions, Store, Variable
 
 from cgt_graph.graph.shacl_sparql import _TYPE, Violation, _Check, _default_message, _text
 
@@ -46,10 +46,16 @@ _CLASS = re.compile(r"EXISTS \{ \?v " + re.escape(_TYPE) + r" (<[^>]*>) \}")
 _CLASS_ONLY = re.compile(r"!\(COALESCE\(" + _CLASS.pattern + r", false\)\)")
 
 
+def _select(store: Store, query: str, **kw: Any) -> QuerySolutions:
+    result = store.query(query, use_default_graph_as_union=True, **kw)
+    assert isinstance(result, QuerySolutions), "the screens and checks are SELECT queries"
+    return result
+
+
 def _subclasses(store: Store, classes: tuple[str, ...]) -> list[str]:
     out = set(classes)
     for c in classes:
-        for row in store.query(f"SELECT ?c WHERE {{ ?c {_SUB}* {c} }}", use_default_graph_as_union=True):
+        for row in _select(store, f"SELECT ?c WHERE {{ ?c {_SUB}* {c} }}"):
             if isinstance(row["c"], NamedNode):
                 out.add(f"<{row['c'].value}>")
     return sorted(out)
@@ -58,8 +64,7 @@ def _subclasses(store: Store, classes: tuple[str, ...]) -> list[str]:
 def _single_valued(store: Store, path: str) -> bool:
     """True when no subject has two values for `path` (as many triples as subjects): no focus node of
     any shape breaks its `sh:maxCount 1`, and its `max` screen is skipped."""
-    row = next(iter(store.query(f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?f) AS ?m) WHERE {{ ?f {path} ?v }}",
-                                use_default_graph_as_union=True)))
+    row = next(iter(_select(store, f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?f) AS ?m) WHERE {{ ?f {path} ?v }}")))
     return row["n"] == row["m"]
 
 
@@ -107,7 +112,7 @@ def suspects(store: Store, checks: list[_Check]) -> dict[Any, list[Any]]:
     shared: dict[tuple[str, ...], list[Any]] = {}  # a path's screen, run once for every shape using it
 
     def rows(query: str) -> list[Any]:
-        return [r["f"] for r in store.query(query, use_default_graph_as_union=True)]
+        return [r["f"] for r in _select(store, query)]
 
     single = {p: _single_valued(store, p) for p in sorted({c.screen[1] for c in checks if c.screen and c.screen[0] == "max"})}
     out: dict[Any, list[Any]] = {}
@@ -130,10 +135,10 @@ def _restricted(store: Store, check: _Check, focus: list[Any]) -> list[Any]:
     once on everything if one is a blank node or there are more than `MANY` (a query per focus node
     costs ~0.2 ms at 100x, a run on everything a few us per focus node)."""
     if len(focus) > MANY or not all(isinstance(f, NamedNode) for f in focus):
-        return list(store.query(check.query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+        return list(_select(store, check.query))
     out: list[Any] = []
     for f in focus:
-        out.extend(store.query(check.query, use_default_graph_as_union=True, substitutions={_F: f}))
+        out.extend(_select(store, check.query, substitutions={_F: f}))
     return out
 
 
@@ -154,10 +159,10 @@ def run_checks(store: Store, checks: list[_Check],
     candidates = suspects(store, checks)
     for check in checks:
         if check.screen is None:
-            rows = store.query(_typed(store, check.query), use_default_graph_as_union=True)
+            rows: Any = _select(store, _typed(store, check.query))
         else:
             rows = _restricted(store, check, candidates.get(_key(check), []))
-        for row in rows:  # type: ignore[union-attr]
+        for row in rows:
             found.extend(_row_violations(check, row))
         if on_check:
             on_check(check, time.perf_counter() - t0)

@@ -269,13 +269,13 @@ def _default_message(component: str, param: Any, n: int | None = None) -> str:
     return f"Value does not conform to sh:{short[0].lower() + short[1:]} {param}"
 
 
-def sparql_violations(store: Store, shapes: Graph,
+def sparql_violations(store: Store, shapes: Graph | list[_Check],
                       on_check: Callable[[_Check, float], None] | None = None) -> list[Violation]:
     """Run every compiled check on `store` (data and ontology; the union of its graphs), screened first:
-    see shacl_screen.py."""
+    see shacl_screen.py. `shapes`: the shapes graph, or its checks already compiled."""
     from cgt_graph.graph.shacl_screen import run_checks  # it imports this module
 
-    return run_checks(store, compile_shapes(shapes), on_check)
+    return run_checks(store, shapes if isinstance(shapes, list) else compile_shapes(shapes), on_check)
 
 
 def rdflib_text(term: Any) -> str | None:

@@ -197,7 +197,17 @@ def read_table(store: Store | Path, name: str) -> Result:
     return run_named(opened, name)
 
 
-def materialise(store: Store, build: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+MIN_QUADS = 250_000
+"""Below this size the build materialises nothing: every whole-table query answers in well under
+100 ms there (the real graph, 34k quads: 14-31 ms), while writing the tables costs the build more
+than it does (1x: 0.45 CPU s, of which 0.28 s is pyarrow bringing in pandas; the whole build 0.66 ->
+1.32 CPU s with them, docs/scale.md). Readers then run the query (`read_table`)."""
+
+
+def materialise(store: Store, build: Path, progress: Callable[[str], None] | None = None,
+                min_quads: int = MIN_QUADS) -> dict[str, int]:
     """The build's hook (graph/build.py `materialise=`): the tables of `store`, which holds the quads
-    just loaded into `build` (the build's validated in-memory graph)."""
+    just loaded into `build` (the build's validated in-memory graph); nothing below `min_quads`."""
+    if min_quads and len(store) < min_quads:
+        return {}
     return write_tables(store, build, progress)
