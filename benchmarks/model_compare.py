@@ -6,7 +6,8 @@ Both versions build the same data (a copy of DIR, and DIR made N times larger by
 for each size above 1) through their own CLI in fresh processes, runs interleaved (old, new, old,
 new ...) so that a change in machine load touches both. Printed per step and size: wall seconds and
 CPU seconds (user + system, the fairer figure on a shared machine), median over the runs, peak
-memory, and new/old.
+memory, and new/old. Each version keeps one $CGT_GRAPH_HOME across its runs, as a user does (its
+cache of compiled shapes is warm after the first run); `--cold` gives every run a fresh one.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--sizes", default="1,100")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cold", action="store_true", help="a fresh $CGT_GRAPH_HOME for every run (no cache)")
     a = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from benchmarks.synth import generate
@@ -66,11 +68,14 @@ def main() -> int:
                 figures: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
                 for i in range(a.runs):
                     for name, src in (("old", a.old), ("new", a.new)):
-                        home = Path(tmp) / f"home-{name}-{size}-{i}"
+                        # one home per version across runs, as a user's: what it caches (the compiled
+                        # shapes) is warm after the first run; --cold gives every run a fresh one
+                        home = Path(tmp) / (f"home-{name}-{size}-{i}" if a.cold else f"home-{name}")
+                        store = home / f"store-{step}-{size}-{i}"
                         args = ["validate", "--data", str(data), "-q"] if step == "validate" else \
-                               ["build", "--data", str(data), "--store", str(home / "store"), "-q"]
+                               ["build", "--data", str(data), "--store", str(store), "-q"]
                         figures[name].append(run(src, args, home))
-                        shutil.rmtree(home, ignore_errors=True)
+                        shutil.rmtree(home if a.cold else store, ignore_errors=True)
                 med = {n: {k: statistics.median(f[k] for f in figs) for k in ("wall", "cpu", "rss_mb")}
                        for n, figs in figures.items()}
                 rows.append((step, size, med["old"], med["new"]))

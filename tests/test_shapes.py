@@ -43,3 +43,28 @@ def test_invalid_examples_fail_on_the_named_shape(path, shapes):
     problems = shacl_problems(_data(path), shapes)
     assert any(prop.replace("prov:", "http://www.w3.org/ns/prov#") in p.message or prop in p.message
                for p in problems if p.rule == f"shacl:{component}"), problems
+
+
+def test_compiled_shapes_are_cached_and_recompiled_when_the_shapes_change(tmp_path, monkeypatch):
+    import shutil
+
+    from cgt_graph.graph import shacl_sparql
+    from cgt_graph.graph.validate import compiled_checks
+    from cgt_graph.paths import ontology_dir
+
+    monkeypatch.setenv("CGT_GRAPH_HOME", str(tmp_path / "home"))
+    onto = tmp_path / "ontology"
+    shutil.copytree(ontology_dir(), onto)
+    first = compiled_checks(onto)
+    assert first and list((tmp_path / "home" / "cache").glob("shapes-*.pickle"))
+
+    calls = []
+    real = shacl_sparql.compile_shapes
+    monkeypatch.setattr(shacl_sparql, "compile_shapes", lambda g: calls.append(1) or real(g))
+    assert [c.query for c in compiled_checks(onto)] == [c.query for c in first] and calls == []  # from the cache
+
+    shapes = onto / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8").replace("sh:minCount 1", "sh:minCount 2", 1), encoding="utf-8")
+    changed = compiled_checks(onto)
+    assert calls == [1]  # the shapes changed: compiled again, not the stale checks
+    assert [c.query for c in changed] != [c.query for c in first]

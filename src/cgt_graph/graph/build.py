@@ -27,7 +27,7 @@ from cgt_graph.graph.derive import derive, derived_nquads
 from cgt_graph.graph.emit import Location, record_field_lines, record_locations, record_nquads
 from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
 from cgt_graph.graph.rules import violations
-from cgt_graph.graph.validate import load_shapes, problems_from, pyshacl_violations
+from cgt_graph.graph.validate import compiled_checks, load_shapes, problems_from, pyshacl_violations
 
 Progress = Callable[[str], None]
 Materialise = Callable[[Store, Path, Progress], object]
@@ -151,14 +151,13 @@ def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool
 def _validate(store: Store, nquads: Path, ontology_dir: Path, validator: str, progress: Progress,
               locations: dict[str, Location], triples: int) -> tuple[list[Problem], str]:
     """Validate data, ontology and derived facts against the shapes; (problems, validator used)."""
-    from cgt_graph.graph.shacl_sparql import Unsupported, compile_shapes, sparql_violations
+    from cgt_graph.graph.shacl_sparql import Unsupported, sparql_violations
 
-    shapes = load_shapes(ontology_dir)
     used = "pyshacl" if validator == "pyshacl" else "fast"
     progress(f"validating {triples} data triples and the derived facts against the SHACL shapes ({used})")
     if used == "fast":
         try:
-            checks = compile_shapes(shapes)  # once: the count for the progress bar, then the run
+            checks = compiled_checks(ontology_dir)  # once: the count for the progress bar, then the run
             violations = sparql_violations(store, checks, ticker(progress, "validating", len(checks), "check"))
         except Unsupported as exc:
             return [Problem(str(ontology_dir / "shapes.ttl"), None, None, "shacl:unsupported",
@@ -172,7 +171,7 @@ def _validate(store: Store, nquads: Path, ontology_dir: Path, validator: str, pr
         for t in g:
             flat.add(t)
     del ds
-    return problems_from(pyshacl_violations(flat, shapes), locations.get), used
+    return problems_from(pyshacl_violations(flat, load_shapes(ontology_dir)), locations.get), used
 
 
 def _release_memory() -> None:
@@ -241,7 +240,8 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
             del mem
             timings["tables"] = time.perf_counter() - t1
         compiled.store = None  # before loading: one copy of the graph in memory at a time (peak memory)
-        _release_memory()
+        if compiled.triples > 200_000:  # a full collection costs ~10 ms on the real graph for nothing
+            _release_memory()
         t0 = time.perf_counter()
         progress(f"loading into {build_dir}")
         store = st.bulk_load(build_dir, compiled.nquads_path, partners)

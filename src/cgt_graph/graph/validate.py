@@ -10,6 +10,7 @@ for comparison) and in the tests that prove both report the same violations.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -108,3 +109,37 @@ def _locate(lookup: Lookup, focus: str) -> tuple[str, int | None, str | None]:
                 break
             candidate = candidate.rsplit("/", 1)[0]
     return ("<graph>", None, _short(focus))
+
+
+def compiled_checks(ontology_dir: Path) -> list:
+    """The shapes compiled to SPARQL checks (shacl_sparql.compile_shapes), kept between runs.
+
+    Parsing shapes.ttl with rdflib and compiling it cost every `validate` and `build` about 0.1 CPU s
+    (a fifth of the real graph's whole `validate`); the result depends only on the shapes files and
+    the compiler's code, so it is cached under `$CGT_GRAPH_HOME/cache`, keyed by a hash of both
+    (any change to either compiles again). A cache that cannot be read or written is ignored."""
+    import hashlib
+    import pickle
+
+    from cgt_graph import paths
+    from cgt_graph.graph import shacl_screen, shacl_sparql
+
+    digest = hashlib.sha256()
+    for path in [*sorted(ontology_dir.glob("*shapes*.ttl")), Path(shacl_sparql.__file__), Path(shacl_screen.__file__)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    cache = paths.home_dir() / "cache" / f"shapes-{digest.hexdigest()[:40]}.pickle"
+    try:
+        checks = pickle.loads(cache.read_bytes())  # noqa: S301 - written by this function, in the user's own home
+        if isinstance(checks, list):
+            return checks
+    except Exception:  # noqa: BLE001 - absent, unreadable or from another version: compile again
+        pass
+    checks = shacl_sparql.compile_shapes(load_shapes(ontology_dir))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(checks))
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return checks
