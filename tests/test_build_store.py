@@ -76,9 +76,12 @@ def test_kill_9_during_build_leaves_the_previous_store(tmp_path):
     subprocess.run(_build_cmd(tmp_path / "probe", big), check=True, capture_output=True)
     duration = time.perf_counter() - t0
     killed = 0
+    tmp = tmp_path / "tmp"  # the killed builds' temporary files land here
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
     for i in range(8):
         proc = subprocess.Popen(_build_cmd(store, big), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL, env=env)
         time.sleep(duration * (0.25 + 0.1 * i))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
@@ -93,3 +96,8 @@ def test_kill_9_during_build_leaves_the_previous_store(tmp_path):
         del oxi
     assert killed >= 3, "the kills should land during builds"
     assert len(st.open_read_only(store)) == expected
+    # a killed build cannot remove its temporary N-Quads; the next compile removes those of dead processes
+    left = list(tmp.glob("cgt-graph-compile-*"))
+    assert left, "some kills should land while the N-Quads file exists"
+    subprocess.run(_build_cmd(store, FIXTURE_DATA), check=True, capture_output=True, env=env)
+    assert not list(tmp.glob("cgt-graph-compile-*"))

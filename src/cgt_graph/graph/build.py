@@ -9,6 +9,8 @@ Where each record came from (file, line, id) is kept beside the RDF, in
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -115,7 +117,7 @@ def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool
     field_lines = record_field_lines(records)
     # N-Quads go to a file, file by file (never the whole graph as strings, or as one bytes object
     # in memory beside the store: at 100x that was 500 MB, twice while it was joined)
-    workdir = tempfile.TemporaryDirectory(prefix="cgt-graph-compile-")
+    workdir = _workdir()
     path = Path(workdir.name) / "graph.nq"
     data_triples = 0
     with path.open("wb") as out:
@@ -172,6 +174,33 @@ def _validate(store: Store, nquads: Path, ontology_dir: Path, validator: str, pr
             flat.add(t)
     del ds
     return problems_from(pyshacl_violations(flat, load_shapes(ontology_dir)), locations.get), used
+
+
+_WORKDIR_PREFIX = "cgt-graph-compile-"
+
+
+def _workdir() -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory for the compile step's N-Quads, named after this process.
+
+    It goes when the Compiled object (or the process) ends normally; a process killed meanwhile
+    (a stopped server or explorer in the middle of its first build) leaves it behind, so every
+    compile first removes those of processes that no longer run (at 100x each holds ~500 MB)."""
+    root = Path(tempfile.gettempdir())
+    for old in root.glob(_WORKDIR_PREFIX + "*-*"):
+        pid = old.name[len(_WORKDIR_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def _release_memory() -> None:
