@@ -124,3 +124,25 @@ def test_kill_9_during_build_leaves_the_previous_store(tmp_path):
     assert left, "some kills should land while the N-Quads file exists"
     subprocess.run(_build_cmd(store, FIXTURE_DATA), check=True, capture_output=True, env=env)
     assert not list(tmp.glob("cgt-graph-compile-*"))
+
+
+def test_the_n_quads_file_is_loaded_in_blocks_of_whole_lines(tmp_path):
+    """The loader takes the file in blocks (bounded memory); every block ends at a line end, so the
+    store holds exactly the quads of a load in one piece, whatever the block size."""
+    from pyoxigraph import RdfFormat, Store
+
+    lines = [f'<http://ex.org/s{i}> <http://ex.org/p> "value {i} with \\u00e9 and spaces" <http://ex.org/g{i % 3}> .\n'
+             for i in range(500)]
+    path = tmp_path / "g.nq"
+    path.write_text("".join(lines)[:-1], encoding="utf-8")  # the last line without its line end
+    whole = Store()
+    whole.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+    for size in (7, 100, 4096, 10**9):
+        blocks = list(st._blocks(path, size))
+        assert b"".join(blocks) == path.read_bytes()
+        assert all(b.endswith(b"\n") for b in blocks[:-1])
+        assert len(blocks) > 100 if size <= 100 else len(blocks) <= 2 if size == 10**9 else True
+        store = Store()
+        for b in blocks:
+            store.bulk_load(b, format=RdfFormat.N_QUADS)
+        assert set(store) == set(whole) and len(store) == 500

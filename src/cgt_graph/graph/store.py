@@ -61,18 +61,41 @@ def new_build_dir(store: Path) -> Path:
     return path
 
 
+LOAD_BLOCK = 64 * 2**20
+"""Files are bulk-loaded in blocks of whole lines of about this many bytes: Oxigraph's bulk loader
+holds its whole input's batches in memory (100x, 2.0M quads in one call: 1,512 MB peak; in 8 blocks
+of ~65 MB: 286 MB, the same CPU time; docs/scale.md, session 3)."""
+
+
 def bulk_load(build: Path, *nquads: bytes | Path) -> Store:
     """Load N-Quads (files or bytes, one after the other, never joined into one copy) into a new
     on-disk store at `build` and flush it."""
     store = Store(str(build))
     for chunk in nquads:
         if isinstance(chunk, Path):
-            store.bulk_load(path=str(chunk), format=RdfFormat.N_QUADS)
+            for block in _blocks(chunk):
+                store.bulk_load(block, format=RdfFormat.N_QUADS)
         elif chunk:
             store.bulk_load(chunk, format=RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
     return store
+
+
+def _blocks(path: Path, size: int = LOAD_BLOCK) -> Iterator[bytes]:
+    """The file in blocks of whole lines (N-Quads has one statement per line)."""
+    with path.open("rb") as f:
+        rest = b""
+        while block := f.read(size):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:  # no line end yet: keep reading
+                rest = block
+                continue
+            rest = block[cut:]
+            yield block[:cut]
+        if rest:
+            yield rest
 
 
 def publish(store: Path, build: Path) -> None:
