@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,6 +51,27 @@ def test_reader_keeps_its_snapshot_while_a_build_replaces_it(tmp_path):
     build(store, FIXTURE_DATA)
     assert len(reader) == before
     assert run_named(reader, "counts-by-jurisdiction").rows
+
+
+def test_a_build_whose_checks_fail_publishes_nothing(tmp_path):
+    """The new store loads while the rules and shapes run; when they fail, its directory goes."""
+    import pytest
+
+    from cgt_graph.curation.load import DataError
+
+    store = tmp_path / "store"
+    first = build(store, FIXTURE_DATA).build
+    expected = len(st.open_read_only(store))
+    bad = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, bad)
+    us = bad / "authorisations" / "US.yaml"
+    us.write_text(re.sub(r"decision_date: \S+", "decision_date: 1900-01-02", us.read_text(), count=1))
+    with pytest.raises(DataError) as err:
+        build(store, bad)
+    assert "[before-agency]" in str(err.value) and "US.yaml:" in str(err.value)  # a rule: found after loading began
+    assert [p.name for p in st.builds_dir(store).iterdir()] == [first.name]
+    assert st.current_build(store) == first.resolve()
+    assert len(st.open_read_only(store)) == expected
 
 
 def test_missing_store_is_a_clear_error(tmp_path, cli):
