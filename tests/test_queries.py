@@ -141,3 +141,35 @@ def test_the_library_is_parsed_once_and_sees_a_query_added_later(tmp_path):
     assert q.library(tmp_path)["first"] is lib["first"]  # not parsed again
     (tmp_path / "second.rq").write_text("# title: Second\n# description: two\nASK { ?s ?p ?o }\n")
     assert list(q.library(tmp_path)) == ["first", "second"]
+
+
+def test_a_converted_conditional_authorisation_is_one_conversion_row_and_no_longer_unconverted(data_copy, tmp_path):
+    """conversions and ended-and-unconverted read an authorisation from two sides (its conditional
+    pathway, its conversion event): a conditional decision that was converted gives one row with both,
+    a conversion without a conditional pathway one row with the pathway empty, and the converted one
+    leaves the unconverted list."""
+    eu = data_copy / "authorisations" / "EU.yaml"
+    text = eu.read_text()
+    event = """  events:
+  - type: converted-to-standard
+    date: 2021-05-03
+    sources:
+    - source: fx-eu-register
+      quote: Converted to a standard marketing authorisation.
+"""
+    for anchor in ("      quote: Alphacel conditional marketing authorisation, June 2019.\n",
+                   "      quote: Gammavec authorised 30 November 2017.\n"):
+        assert anchor in text
+        text = text.replace(anchor, anchor + event)
+    eu.write_text(text)
+    store = tmp_path / "store"
+    build(store, data_copy)
+    oxi = open_read_only(store)
+    rows = q.run_named(oxi, "conversions").dicts()
+    by_id = {a: [(r["pathway"], r["event"], r["event_date"]) for r in rows if r["authorisation_id"] == a]
+             for a in ("testcabtagene-autoleucel-eu", "demogene-parvovec-eu")}
+    assert by_id == {"testcabtagene-autoleucel-eu": [("fx-eu-conditional-ma", "converted-to-standard", "2021-05-03")],
+                     "demogene-parvovec-eu": [("", "converted-to-standard", "2021-05-03")]}
+    unconverted = [r["authorisation_id"] for r in q.run_named(oxi, "ended-and-unconverted").dicts()
+                   if r["reason"] == "conditional, not converted"]
+    assert "testcabtagene-autoleucel-eu" not in unconverted
