@@ -14,6 +14,7 @@ from cgt_graph.graph import store as storemod
 from cgt_graph.publish import table as table_export
 from cgt_graph.publish import selection as selection_export
 from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import has_tables, read_table
 from cgt_graph.publish import turtle as turtle_export
 
 PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Review times", "Network", "Graph",
@@ -40,12 +41,19 @@ def say(text: str) -> None:
 
 @st.cache_resource(show_spinner=False)
 def store():
+    """The published build. A graph big enough for the build to have written its tables is read on
+    disk (read-only, a consistent snapshot): the pages read its whole tables from the Parquet files
+    and ask the store only about one product, where a query on disk takes milliseconds; copying it
+    into memory first cost 18.6 s at 100x (docs/scale.md). A smaller graph is copied into memory,
+    where the queries the pages run on the whole graph answer 3-5x faster."""
     location = paths.store_dir()
     if not storemod.exists(location):
         from cgt_graph.graph.build import build
         from cgt_graph.sparql.tables import materialise
         with st.spinner("Building the graph from data/ (first run)…"):
             build(location, materialise=materialise)
+    if has_tables(storemod.current_build(location)):
+        return storemod.open_read_only(location)
     return storemod.open_snapshot(location)
 
 
@@ -68,10 +76,30 @@ def cached(name: str, *args: str) -> list[explore.Row]:
 
 
 @st.cache_resource(show_spinner=False)
-def graph():
+def graph_tables():
+    """`graph-nodes` and `graph-edges` as pyarrow Tables (read once; shared, read only)."""
     from cgt_graph.explorer import graphview  # networkx: imported when a graph is first drawn
 
-    return graphview.load(store())
+    return graphview.tables(store())
+
+
+@st.cache_resource(show_spinner=False)
+def graph():
+    """The whole graph (networkx), for the Graph page."""
+    from cgt_graph.explorer import graphview
+
+    nodes, edges = graph_tables()
+    return graphview.from_tables(nodes, edges)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def product_graph(product_id: str):
+    """The part of the graph a product's neighbourhood is drawn from (the Product page), without
+    making the whole graph."""
+    from cgt_graph.explorer import graphview
+
+    nodes, edges = graph_tables()
+    return graphview.product_graph(nodes, edges, product_id)
 
 
 @st.cache_data(show_spinner=False)
@@ -110,7 +138,7 @@ def facet_options() -> dict[str, list[str]]:
 
 @st.cache_data(show_spinner=False)
 def data_as_of() -> dict[str, str]:
-    rows = run_named(store(), "data-as-of").dicts()
+    rows = read_table(store(), "data-as-of").dicts()
     return {k: v or "" for k, v in (rows[0] if rows else {}).items()}
 
 

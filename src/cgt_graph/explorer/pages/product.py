@@ -176,7 +176,7 @@ def render() -> None:
     st.markdown("#### Neighbourhood")
     st.caption("The product, its authorisations and designations, and what they link to (agencies, pathways, "
                "classes, jurisdictions). Open the Graph page to expand further.")
-    g = common.graph()
+    g = common.product_graph(pid)
     nodes = graphview.product_neighbourhood(g, pid)
     graph_page.legend([t for t in graphview.COLOURS if any(g.nodes[n]["type"] == t for n in nodes)])
     graph_page.draw(g, nodes, selected=graphview.product_node(pid), key=f"neighbourhood-{pid}", height=480)
