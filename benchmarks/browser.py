@@ -35,12 +35,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(store: Path, log: Path, timeout: float = 90) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port over `store`; yields the base URL once
-    /_stcore/health answers ok."""
+    """`streamlit run explore.py` (what scripts/explore.sh runs: app.py's pages, read ahead at the
+    server's start) on a free loopback port over `store`; yields the base URL once /_stcore/health
+    answers ok."""
     port = free_port()
     env = {**os.environ, "CGT_GRAPH_STORE": str(store)}
     exe = Path(sys.executable).parent / "streamlit"
-    cmd = [str(exe), "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.address", "127.0.0.1",
+    cmd = [str(exe), "run", str(ROOT / "explore.py"), "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

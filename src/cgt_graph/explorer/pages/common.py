@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 import pandas as pd
@@ -62,7 +63,7 @@ def search_rows() -> list[explore.Row]:
     return explore.search_rows(store(), names())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)  # shared, not unpickled on every rerun (10,600 products at 100x); read only
 def products() -> list[explore.ProductHit]:
     return explore.products(store())
 
@@ -134,6 +135,36 @@ def names() -> explore.Names:
 @st.cache_resource(show_spinner=False)
 def facet_options() -> dict[str, list[str]]:
     return explore.facet_options(search_rows(), names())
+
+
+@st.cache_resource(show_spinner=False)  # shared, not unpickled on every rerun; read only
+def identifiers() -> dict[str, list[str]]:
+    """authorisation id -> the identifiers the regulator issued, with readable names (the Product page)."""
+    return explore.authorisation_identifiers(store())
+
+
+def warm_up() -> None:
+    """Read what the Search page and a product page need, into the caches every session shares: run
+    when the server starts (explore.py), so the first visit finds it read. A failure is left for the
+    page to report to the person on their visit."""
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = quiet.level  # "missing ScriptRunContext": true here, and harmless (no page is being drawn)
+    quiet.setLevel(logging.ERROR)
+    try:
+        store()
+        names()
+        search_rows()
+        facet_options()
+        data_as_of()
+        products()
+        graph_tables()
+        identifiers()
+        import altair  # noqa: F401 - the Product page's charts
+        # not the pages' modules: streamlit_cytoscape declared here, outside a page run, was never drawn (st.App)
+    except Exception as e:  # noqa: BLE001 - any failure: the page shows it on the visit
+        logging.getLogger(__name__).warning("the explorer's read-ahead stopped (%s); the pages read on the first visit", e)
+    finally:
+        quiet.setLevel(level)
 
 
 @st.cache_data(show_spinner=False)
