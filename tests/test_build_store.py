@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,6 +53,27 @@ def test_reader_keeps_its_snapshot_while_a_build_replaces_it(tmp_path):
     assert run_named(reader, "counts-by-jurisdiction").rows
 
 
+def test_a_build_whose_checks_fail_publishes_nothing(tmp_path):
+    """The new store loads while the rules and shapes run; when they fail, its directory goes."""
+    import pytest
+
+    from cgt_graph.curation.load import DataError
+
+    store = tmp_path / "store"
+    first = build(store, FIXTURE_DATA).build
+    expected = len(st.open_read_only(store))
+    bad = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, bad)
+    us = bad / "authorisations" / "US.yaml"
+    us.write_text(re.sub(r"decision_date: \S+", "decision_date: 1900-01-02", us.read_text(), count=1))
+    with pytest.raises(DataError) as err:
+        build(store, bad)
+    assert "[before-agency]" in str(err.value) and "US.yaml:" in str(err.value)  # a rule: found after loading began
+    assert [p.name for p in st.builds_dir(store).iterdir()] == [first.name]
+    assert st.current_build(store) == first.resolve()
+    assert len(st.open_read_only(store)) == expected
+
+
 def test_missing_store_is_a_clear_error(tmp_path, cli):
     code, _, err = cli("stats", "--store", str(tmp_path / "nothing"))
     assert code == 3
@@ -75,15 +98,19 @@ def test_kill_9_during_build_leaves_the_previous_store(tmp_path):
     t0 = time.perf_counter()
     subprocess.run(_build_cmd(tmp_path / "probe", big), check=True, capture_output=True)
     duration = time.perf_counter() - t0
-    killed = 0
+    killed = left = 0
+    tmp = tmp_path / "tmp"  # the killed builds' temporary files land here
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
     for i in range(8):
         proc = subprocess.Popen(_build_cmd(store, big), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL, env=env)
         time.sleep(duration * (0.25 + 0.1 * i))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             killed += 1
         proc.wait()
+        left += len(list(tmp.glob("cgt-graph-compile-*")))  # each later compile removes the dead ones
         oxi = st.open_read_only(store)
         n = len(oxi)
         # either the kill came first (old store intact) or the build finished (new store complete)
@@ -93,3 +120,7 @@ def test_kill_9_during_build_leaves_the_previous_store(tmp_path):
         del oxi
     assert killed >= 3, "the kills should land during builds"
     assert len(st.open_read_only(store)) == expected
+    # a killed build cannot remove its temporary N-Quads; the next compile removes those of dead processes
+    assert left, "some kills should land while the N-Quads file exists"
+    subprocess.run(_build_cmd(store, FIXTURE_DATA), check=True, capture_output=True, env=env)
+    assert not list(tmp.glob("cgt-graph-compile-*"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cgt_graph.curation.load import clip
 
 
@@ -19,6 +21,22 @@ def test_an_alias_bomb_is_refused_before_it_expands(data_copy, tmp_path, cli):
     assert code == 2
     assert "jurisdictions.yaml:6: [yaml] anchors and aliases here expand to more than 1,000,000 values" in err
     assert "nothing was written" in err and not (tmp_path / "store").exists()
+
+
+def test_a_long_file_is_no_bomb(tmp_path, monkeypatch):
+    """The limit is on what aliases add, not on the file's own values (a '*' in a quote sends a file
+    through the alias sizing)."""
+    from cgt_graph.curation import load
+    from cgt_graph.curation.load import DataError, read_yaml
+
+    monkeypatch.setattr(load, "MAX_EXPANDED_NODES", 1_000)
+    long = tmp_path / "long.yaml"
+    long.write_text("".join(f"- {{id: r{i}, quote: 'Heart Sheet* {i}'}}\n" for i in range(2_000)))  # 10,001 values
+    assert len(read_yaml(long, tmp_path)) == 2_000
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_laughs(3))  # 11,111 values from 40 written
+    with pytest.raises(DataError, match="bomb.yaml:3: .yaml. anchors and aliases here expand to more than 1,000"):
+        read_yaml(bomb, tmp_path)
 
 
 def test_a_recursive_alias_is_refused(data_copy, tmp_path, cli):

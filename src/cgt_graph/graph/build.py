@@ -9,7 +9,10 @@ Where each record came from (file, line, id) is kept beside the RDF, in
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +52,7 @@ class Compiled:
     derived: dict[str, int] = field(default_factory=dict)  # triples made by each derive rule
     store: Store | None = None  # the validated graph in memory (data, ontology, derived facts)
     workdir: tempfile.TemporaryDirectory[str] | None = None  # holds nquads_path; removed with this object
+    field_lines: dict[str, dict[str, int]] = field(default_factory=dict)  # record IRI -> line of each key
 
     @property
     def nquads(self) -> bytes:
@@ -81,19 +85,31 @@ def compile_data(data_dir: Path | None = None, ontology_dir: Path | None = None,
     everything is read again exactly (PyYAML, every mapping knowing its lines) and the problems of
     that reading are raised, so each message names its file and line. The exact reading is the
     authority: if it finds nothing wrong, its result is the one returned."""
-    if validator not in VALIDATORS:
-        raise ValueError(f"validator must be one of {VALIDATORS}")
-    data_dir = data_dir or paths.data_dir()
-    ontology_dir = ontology_dir or paths.ontology_dir()
+    data_dir, ontology_dir = _dirs(data_dir, ontology_dir, validator)
     try:
-        return _compile(data_dir, ontology_dir, progress, shacl, validator, exact=False)
+        compiled = _prepare(data_dir, ontology_dir, progress, exact=False)
+        _check(compiled, data_dir, ontology_dir, progress, shacl, validator)
+        return compiled
     except DataError:
         progress("problems found: reading the data again with line numbers to report them")
-    return _compile(data_dir, ontology_dir, progress, shacl, validator, exact=True)
+    return _exact(data_dir, ontology_dir, progress, shacl, validator)
 
 
-def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool, validator: str,
-             exact: bool) -> Compiled:
+def _dirs(data_dir: Path | None, ontology_dir: Path | None, validator: str) -> tuple[Path, Path]:
+    if validator not in VALIDATORS:
+        raise ValueError(f"validator must be one of {VALIDATORS}")
+    return data_dir or paths.data_dir(), ontology_dir or paths.ontology_dir()
+
+
+def _exact(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool, validator: str) -> Compiled:
+    compiled = _prepare(data_dir, ontology_dir, progress, exact=True)
+    _check(compiled, data_dir, ontology_dir, progress, shacl, validator)
+    return compiled
+
+
+def _prepare(data_dir: Path, ontology_dir: Path, progress: Progress, exact: bool) -> Compiled:
+    """Read, check the records, write the N-Quads file, load it into memory and add the derived
+    facts (to the store and to the file): everything but the rules and the shapes."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     progress(f"reading {data_dir}")
@@ -111,11 +127,12 @@ def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool
     progress(f"{len(records)} records checked; making RDF")
     t1 = time.perf_counter()
     idx = Index(records)
-    locations = record_locations(records)
-    field_lines = record_field_lines(records)
+    # where each record was read: only an exact reading knows lines, and only it reports problems
+    locations = record_locations(records) if exact else {}
+    field_lines = record_field_lines(records) if exact else {}
     # N-Quads go to a file, file by file (never the whole graph as strings, or as one bytes object
     # in memory beside the store: at 100x that was 500 MB, twice while it was joined)
-    workdir = tempfile.TemporaryDirectory(prefix="cgt-graph-compile-")
+    workdir = _workdir()
     path = Path(workdir.name) / "graph.nq"
     data_triples = 0
     with path.open("wb") as out:
@@ -125,6 +142,8 @@ def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool
         del records, idx
         out.write(ontology_nquads(ontology_dir))
     timings["rdf"] = time.perf_counter() - t1
+    if data_triples > 200_000:  # the records' memory back to the system before the store takes its own
+        _release_memory()
     t2 = time.perf_counter()
     store = Store()  # in memory: Oxigraph answers the rules and the checks 3-5x faster than from disk
     store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
@@ -132,20 +151,27 @@ def _compile(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool
     with path.open("ab") as out:
         out.write(derived_nquads(store))
     timings["derive"] = time.perf_counter() - t2
+    progress(f"derived {sum(counts.values())} triples ({', '.join(f'{k} {v}' for k, v in counts.items())})")
+    return Compiled(path, data_triples, timings, None, locations, counts, store, workdir, field_lines)
+
+
+def _check(compiled: Compiled, data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool,
+           validator: str) -> None:
+    """The cross-record rules (queries/checks) and the SHACL shapes on the compiled store; raises DataError."""
+    store = compiled.store
+    assert store is not None
     t_rules = time.perf_counter()
-    problems = violations(store, locations, field_lines)  # the cross-record rules (queries/checks)
-    timings["rules"] = time.perf_counter() - t_rules
+    problems = violations(store, compiled.locations, compiled.field_lines)
+    compiled.timings["rules"] = time.perf_counter() - t_rules
     if problems:
         raise DataError(_relocate(problems, data_dir))
-    progress(f"derived {sum(counts.values())} triples ({', '.join(f'{k} {v}' for k, v in counts.items())})")
-    used = None
     if shacl:
         t3 = time.perf_counter()
-        problems, used = _validate(store, path, ontology_dir, validator, progress, locations, data_triples)
-        timings["shacl"] = time.perf_counter() - t3
+        problems, compiled.validator = _validate(store, compiled.nquads_path, ontology_dir, validator, progress,
+                                                 compiled.locations, compiled.triples)
+        compiled.timings["shacl"] = time.perf_counter() - t3
         if problems:
             raise DataError(_relocate(problems, data_dir))
-    return Compiled(path, data_triples, timings, used, locations, counts, store, workdir)
 
 
 def _validate(store: Store, nquads: Path, ontology_dir: Path, validator: str, progress: Progress,
@@ -172,6 +198,33 @@ def _validate(store: Store, nquads: Path, ontology_dir: Path, validator: str, pr
             flat.add(t)
     del ds
     return problems_from(pyshacl_violations(flat, load_shapes(ontology_dir)), locations.get), used
+
+
+_WORKDIR_PREFIX = "cgt-graph-compile-"
+
+
+def _workdir() -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory for the compile step's N-Quads, named after this process.
+
+    It goes when the Compiled object (or the process) ends normally; a process killed meanwhile
+    (a stopped server or explorer in the middle of its first build) leaves it behind, so every
+    compile first removes those of processes that no longer run (at 100x each holds ~500 MB)."""
+    root = Path(tempfile.gettempdir())
+    for old in root.glob(_WORKDIR_PREFIX + "*-*"):
+        pid = old.name[len(_WORKDIR_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def _release_memory() -> None:
@@ -212,43 +265,88 @@ class BuildReport:
 def build(store_path: Path | None = None, data_dir: Path | None = None,
           ontology_dir: Path | None = None, progress: Progress = _quiet, shacl: bool = True,
           validator: str = "auto", materialise: Materialise | None = None) -> BuildReport:
-    """Compile, load into a new directory, publish atomically.
+    """Compile, load into a new directory, check, publish atomically.
 
-    `materialise(store, build_dir, progress)` runs before loading (so that only one copy of the
-    graph is in memory at a time) on the validated in-memory store of the compile step (data,
-    ontology, derived facts and any accepted partner graphs: the quads the new store gets), and
-    what it writes into the build directory is published with the store: the commands pass
-    `sparql.tables.materialise` (the whole-graph tables; a layer above this one, hence a hook).
+    The new store is loaded in a second thread while the rules, the shapes and the tables run on
+    the in-memory store (pyoxigraph's `bulk_load` releases the GIL; on 2 cores the load was a third
+    of the 100x build, see docs/scale.md). It is published only if every check passes; otherwise
+    the build directory is removed and the problems are reported as `compile_data` reports them
+    (read again exactly, with lines).
+
+    `materialise(store, build_dir, progress)` runs on the validated in-memory store of the compile
+    step (data, ontology, derived facts and any accepted partner graphs: the quads the new store
+    gets), and what it writes into the build directory is published with the store: the commands
+    pass `sparql.tables.materialise` (the whole-graph tables; a layer above this one, hence a hook).
     """
     store_path = store_path or paths.store_dir()
-    compiled = compile_data(data_dir, ontology_dir, progress, shacl=shacl, validator=validator)
-    timings = dict(compiled.timings)
+    data_dir, ontology_dir = _dirs(data_dir, ontology_dir, validator)
+    args = (store_path, data_dir, ontology_dir, progress, shacl, validator, materialise)
+    try:
+        return _load_checked(_prepare(data_dir, ontology_dir, progress, exact=False), *args)
+    except DataError:
+        progress("problems found: reading the data again with line numbers to report them")
+    return _load_checked(_prepare(data_dir, ontology_dir, progress, exact=True), *args)
+
+
+class _Loader(threading.Thread):
+    """`store.bulk_load` of the N-Quads into the new build directory, beside the checks."""
+
+    def __init__(self, build_dir: Path, nquads: Path, partners: bytes):
+        super().__init__(name="cgt-graph-load", daemon=True)
+        self.args = (build_dir, nquads, partners)
+        self.quads = 0
+        self.seconds = 0.0
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            store = st.bulk_load(*self.args)
+            self.quads = len(store)
+            del store  # closed before publishing
+        except BaseException as exc:  # re-raised by the main thread
+            self.error = exc
+        self.seconds = time.perf_counter() - t0
+
+    def wait(self) -> int:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.quads
+
+
+def _load_checked(compiled: Compiled, store_path: Path, data_dir: Path, ontology_dir: Path, progress: Progress,
+                  shacl: bool, validator: str, materialise: Materialise | None) -> BuildReport:
     with st.build_lock(store_path):
         st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
         partners = st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
         build_dir = st.new_build_dir(store_path)
-        if materialise is not None:  # published with the store, in its build directory
-            t1 = time.perf_counter()
-            mem = compiled.store
-            if mem is None:  # compiled without a store (never, today)
-                mem = Store()
-                mem.bulk_load(path=str(compiled.nquads_path), format=RdfFormat.N_QUADS)
-            if partners:
-                mem.load(partners, format=RdfFormat.N_QUADS)
-            progress("materialising the whole-graph tables")
-            materialise(mem, build_dir, progress)
-            del mem
-            timings["tables"] = time.perf_counter() - t1
-        compiled.store = None  # before loading: one copy of the graph in memory at a time (peak memory)
-        if compiled.triples > 200_000:  # a full collection costs ~10 ms on the real graph for nothing
-            _release_memory()
-        t0 = time.perf_counter()
-        progress(f"loading into {build_dir}")
-        store = st.bulk_load(build_dir, compiled.nquads_path, partners)
-        compiled.workdir = None  # the N-Quads file goes
-        quads = len(store)
-        timings["load"] = time.perf_counter() - t0
-        del store  # close before publishing
+        progress(f"loading into {build_dir} while checking")
+        loader = _Loader(build_dir, compiled.nquads_path, partners)
+        try:
+            _check(compiled, data_dir, ontology_dir, progress, shacl, validator)
+            if materialise is not None:  # published with the store, in its build directory
+                t1 = time.perf_counter()
+                mem = compiled.store
+                assert mem is not None
+                if partners:
+                    mem.load(partners, format=RdfFormat.N_QUADS)
+                progress("materialising the whole-graph tables")
+                materialise(mem, build_dir, progress)
+                del mem
+                compiled.timings["tables"] = time.perf_counter() - t1
+            compiled.store = None  # the in-memory copy goes before the wait (peak memory)
+            t0 = time.perf_counter()
+            quads = loader.wait()
+            compiled.timings["load"] = loader.seconds
+            compiled.timings["load wait"] = time.perf_counter() - t0
+        except Exception:
+            loader.join()  # a half-loaded store is never published: its directory goes
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise  # (on Ctrl-C no wait: the next build prunes the directory)
+        finally:
+            compiled.workdir = None  # the N-Quads file goes
         st.publish(store_path, build_dir)
     progress(f"published {store_path} -> {build_dir.name}")
-    return BuildReport(store_path, build_dir, compiled.triples, quads, timings, compiled.validator)
+    return BuildReport(store_path, build_dir, compiled.triples, quads, compiled.timings, compiled.validator)
