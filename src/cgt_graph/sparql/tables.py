@@ -35,7 +35,9 @@ TABLES = ("authorisations-table", "sources-table", "products-table", "graph-node
           "network-authorisations", "fhir-authorisations", "news-only-facts",
           # what the explorer's first page and product pages read whole (explorer/search.py, names.py, product.py)
           "products", "explorer-authorisation-details", "data-as-of",
-          "indications-table", "milestones-table", "outcomes-table", "events-table")
+          "indications-table", "milestones-table", "outcomes-table", "events-table",
+          # the Compare and Pathways pages (explorer/compare.py, pages/common.py `cached("lags")`)
+          "lags", "claims-vs-graph", "pathway-use-by-agency-year", "classification-crosswalk")
 """The library queries materialised at build time (parameterless, whole-graph)."""
 
 DIRNAME = "tables"

@@ -72,7 +72,7 @@ def products() -> list[explore.ProductHit]:
 def cached(name: str, *args: str) -> list[explore.Row]:
     """explore.<name>(store, *args), cached for the process; `lags` reads the search rows."""
     if name == "lags":  # the derived lags (library query `lags`), named with the search rows
-        return explore.lags(search_rows(), run_named(store(), "lags").dicts())
+        return explore.lags(search_rows(), read_table(store(), "lags").dicts())
     return getattr(explore, name)(store(), *args)
 
 
