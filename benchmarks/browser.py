@@ -35,12 +35,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(store: Path, log: Path, timeout: float = 90) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port over `store`; yields the base URL once
-    /_stcore/health answers ok."""
+    """`streamlit run explore.py` (what scripts/explore.sh runs: app.py's pages, read ahead at the
+    server's start) on a free loopback port over `store`; yields the base URL once /_stcore/health
+    answers ok."""
     port = free_port()
     env = {**os.environ, "CGT_GRAPH_STORE": str(store)}
     exe = Path(sys.executable).parent / "streamlit"
-    cmd = [str(exe), "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.address", "127.0.0.1",
+    cmd = [str(exe), "run", str(ROOT / "explore.py"), "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -373,23 +374,36 @@ def walk(url: str, shots: Path, box: Browser, whole_graph: bool = True) -> dict[
     return t
 
 
-def short_walk(url: str, box: Browser) -> dict[str, float]:
+def short_walk(url: str, box: Browser, shots: Path | None = None) -> dict[str, float]:
     """The Search and Product pages only (for the 100x graph): first paint, a text search, a
-    facet, the CSV, opening a product from the results."""
+    facet, the CSV, opening a product from the results. With `shots`, a screenshot after each
+    step (search.png, car-t.png, china.png, product.png) for a person to look at."""
     page = box.page
     t: dict[str, float] = {}
+
+    def shot(name: str) -> None:
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            tall(page, shots / f"{name}.png")
+
     start = time.perf_counter()
     page.goto(url)
     page.get_by_text(" authorisations of ", exact=False).first.wait_for(timeout=300_000)
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=300_000)
     t["first_meaningful_paint"] = time.perf_counter() - start
     wait_idle(page, 300_000)
+    box.seen["count"] = result_count(page)
+    shot("search")
     start = time.perf_counter()
     search_for(page, "CAR-T")
     t["search_car_t"] = time.perf_counter() - start
+    box.seen["count_car_t"] = result_count(page)
+    shot("car-t")
     start = time.perf_counter()
     choose(page, 1, "China")
     t["facet_china"] = time.perf_counter() - start
+    box.seen["count_china"] = result_count(page)
+    shot("china")
     start = time.perf_counter()
     box.seen["csv"] = download(page, "Download these rows (CSV)")
     wait_idle(page)
@@ -399,4 +413,5 @@ def short_walk(url: str, box: Browser) -> dict[str, float]:
     page.get_by_text("Sources: every fact", exact=False).wait_for(timeout=300_000)
     wait_idle(page, 300_000)
     t["open_product"] = time.perf_counter() - start
+    shot("product")
     return t

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.browser import browser, running_app, short_walk, walk  # noqa: E402
 
 TARGETS = {"first_meaningful_paint": 2.0, "graph_whole": 6.0, "graph_all_types": 6.0}
+SCALED_TARGETS = {"first_meaningful_paint": 3.0}  # issue #17 at 100x: first paint < 3 s, each interaction < 1.5 s
 
 
 def main() -> None:
@@ -37,6 +38,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1, help="walks after the first (warm) visit; medians printed")
     ap.add_argument("--scale", type=float, help="time Search and Product on a synthetic graph this many times "
                                                 "the real one (instead of the full walk on the real graph)")
+    ap.add_argument("--store", type=Path, help="with --scale: a store already built from that synthetic graph "
+                                               "(skips generating and building it)")
     args = ap.parse_args()
     if args.scale:
         return scaled(args)
@@ -85,26 +88,39 @@ def scaled(args: argparse.Namespace) -> None:
     from cgt_graph.graph.build import build
 
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data"
-        generate(paths.data_dir(), data, args.scale)
-        store = Path(tmp) / "store"
+        build_s = 0.0
+        if args.store:
+            store = args.store.absolute()
+        else:
+            data = Path(tmp) / "data"
+            generate(paths.data_dir(), data, args.scale)
+            store = Path(tmp) / "store"
+            t0 = time.perf_counter()
+            from cgt_graph.sparql.tables import materialise
+            build(store, data, materialise=materialise)
+            build_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        from cgt_graph.sparql.tables import materialise
-        build(store, data, materialise=materialise)
-        build_s = time.perf_counter() - t0
         with running_app(store, Path(tmp) / "streamlit.log", timeout=300) as url:
+            server_up = time.perf_counter() - t0
             with browser() as box:
-                cold = short_walk(url, box)
+                cold = short_walk(url, box, args.screenshots)
+                seen = {k: v for k, v in box.seen.items() if k.startswith("count")}
+                outside = box.outside
             with browser() as box:
                 warm = short_walk(url, box)
     print(f"explorer on the {args.scale:g}x graph, seconds (shared 2-core machine: noisy; not asserted); "
-          f"build {build_s:.1f} s")
+          + (f"store {args.store}" if args.store else f"build {build_s:.1f} s") + f", server up {server_up:.1f} s")
+    print("  the first visit showed: " + "; ".join(f"{k.removeprefix('count_') if k != 'count' else 'all'}: {v}"
+                                                  for k, v in seen.items()))
+    if outside:
+        print(f"  requests to non-loopback hosts (refused): {outside}")
     print(f"  {'step':26s} {'first visit':>12s} {'warm visit':>12s}  target")
     for k in cold:
-        print(f"  {k:26s} {cold[k]:12.2f} {warm[k]:12.2f}  <= {TARGETS.get(k, 1.0):g}")
+        print(f"  {k:26s} {cold[k]:12.2f} {warm[k]:12.2f}  < {SCALED_TARGETS.get(k, 1.5):g}")
     if args.json:
-        args.json.write_text(json.dumps({"scale": args.scale, "build_s": round(build_s, 2),
-                                         "cold": cold, "warm": warm}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"scale": args.scale, "build_s": round(build_s, 2), "server_up_s":
+                                         round(server_up, 2), "seen": seen, "cold": cold, "warm": warm}, indent=2)
+                             + "\n")
 
 
 if __name__ == "__main__":

@@ -7,5 +7,5 @@ python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[explorer]'
 [ -e "${CGT_GRAPH_STORE:-${CGT_GRAPH_HOME:-$HOME/.local/share/cgt-graph}/store}" ] || .venv/bin/cgt-graph build
-exec .venv/bin/streamlit run app.py --server.headless true --server.address 127.0.0.1 \
+exec .venv/bin/streamlit run explore.py --server.headless true --server.address 127.0.0.1 \
   --browser.gatherUsageStats false "$@"

@@ -148,7 +148,7 @@ def test_open_a_product_shows_its_decisions_and_every_fact_with_its_source(app):
     assert decisions.loc["Decision date", "European Union"] == "2019-06 (month only)"
     assert decisions.loc["Verified", "China"] == "not recorded"
     official = _frame(app, "official")
-    assert dict(zip(official["jurisdiction"], official["page"]))["European Union"] == "https://example.org/eu/register"
+    assert dict(zip(official["jurisdiction"], official["page"], strict=True))["European Union"] == "https://example.org/eu/register"
     facts = _frame(app, "facts")
     eu = facts[(facts["jurisdiction"] == "European Union") & (facts["fact"] == "authorisation")]
     assert set(eu["url"]) == {"https://example.org/eu/register"}
@@ -199,23 +199,23 @@ def test_review_times_page_shows_each_group_with_its_n_and_the_claims_beside(fix
     summary = _frame(at, "review_summary")
     # first authorisations: the fixture's two US reviews (181 and 214 days) and one EU review (month-only decision)
     us, eu = "FFDA, United States, from submission", "Fixture European Commission, European Union, from validation"
-    assert dict(zip(summary["group"], summary["n"])) == {us: 2, eu: 1}
-    assert dict(zip(summary["group"], summary["median_days"])) == {us: 197.5, eu: 310}
-    assert dict(zip(summary["group"], summary["n_day_precision"])) == {us: 2, eu: 0}
+    assert dict(zip(summary["group"], summary["n"], strict=True)) == {us: 2, eu: 1}
+    assert dict(zip(summary["group"], summary["median_days"], strict=True)) == {us: 197.5, eu: 310}
+    assert dict(zip(summary["group"], summary["n_day_precision"], strict=True)) == {us: 2, eu: 0}
     chart = at.get("vega_lite_chart")
     assert len(chart) == 1 and f"{us} (n=2)" in chart[0].proto.spec  # n beside each group on the plot
     assert at.query_params["by"] == "agency" and at.query_params["procedure"] == "initial"
     at.radio(key="review_by").set_value("pathway").run()
     summary = _frame(at, "review_summary")
-    assert dict(zip(summary["group"], summary["n"])) == {
+    assert dict(zip(summary["group"], summary["n"], strict=True)) == {
         f"{us} · (no pathway recorded)": 1, f"{us} · Fixture priority review": 1,
         f"{eu} · Fixture conditional marketing authorisation": 1}
     assert at.query_params["by"] == "pathway"
     at.radio(key="review_procedure").set_value("indication").run()
-    assert dict(zip(*[_frame(at, "review_summary")[c] for c in ("group", "n")])) == {
+    assert dict(zip(*[_frame(at, "review_summary")[c] for c in ("group", "n")], strict=True)) == {
         f"{us} · Fixture priority review": 1}
     claims = _frame(at, "timing_claims")
-    verdicts = dict(zip(claims["claim"], claims["verdict"]))
+    verdicts = dict(zip(claims["claim"], claims["verdict"], strict=True))
     assert verdicts["fx-claim-trial-review-days"].startswith("cannot support")
     assert verdicts["fx-claim-mean-approval-time-2018"].startswith("too few procedures to test (n=1)")
     assert "First approvals took 7.5 months on average in 2018." in set(claims["statement"])
@@ -254,7 +254,7 @@ def test_compare_and_pathways_pages(app):
     assert len(app.get("vega_lite_chart")) == 3
     _go(app, "Pathways and classes")
     crosswalk = _frame(app, "crosswalk")
-    assert dict(zip(crosswalk["product"], crosswalk["European Union"]))["Alphacel (testcabtagene autoleucel)"] \
+    assert dict(zip(crosswalk["product"], crosswalk["European Union"], strict=True))["Alphacel (testcabtagene autoleucel)"] \
         == "Gene therapy medicinal product"
     app.selectbox(key="pathway_pick").set_value("fx-eu-conditional-ma").run()
     assert "testcabtagene-autoleucel" in set(_frame(app, "pathway_products")["product"].str.cat(sep=" ").split(" ")) \
@@ -268,11 +268,11 @@ def test_network_page_shows_follow_edges_and_lags(app):
         ("United States", "European Union"), ("United States", "China"), ("European Union", "United States")}
     lags = _frame(app, "network_lags")
     expected = {"European Union": 443.0, "United States": 731.0, "China": 1054.0}  # days, start to start
-    assert dict(zip(lags["jurisdiction"], lags["median_days"])) == expected
-    assert dict(zip(lags["jurisdiction"], lags["imprecise"])) == {"European Union": 1, "United States": 0, "China": 0}
+    assert dict(zip(lags["jurisdiction"], lags["median_days"], strict=True)) == expected
+    assert dict(zip(lags["jurisdiction"], lags["imprecise"], strict=True)) == {"European Union": 1, "United States": 0, "China": 0}
     _go(app, "Compare jurisdictions")  # the same figures, from the same function
     compare = _frame(app, "compare_lags")
-    assert dict(zip(compare["jurisdiction"], compare["median_days"])) == expected
+    assert dict(zip(compare["jurisdiction"], compare["median_days"], strict=True)) == expected
 
 
 def test_graph_click_shows_a_node_and_expand_adds_its_neighbours(app):
@@ -300,7 +300,7 @@ def test_sparql_runs_an_example_and_downloads_it(app):
     app.button(key="sparql_run").click().run()
     assert not app.error
     result = _frame(app, "sparql_result")
-    assert dict(zip(result["jurisdiction"], result["authorisations"]))["US"] == "2"
+    assert dict(zip(result["jurisdiction"], result["authorisations"], strict=True))["US"] == "2"
 
 
 @pytest.mark.parametrize("query, message", [
@@ -367,7 +367,7 @@ def test_what_changed_lists_a_correction_between_two_releases(fixture_store, dat
     at = _start(fixture_store, monkeypatch)
     _go(at, "What changed")
     table = [d.value for d in at.dataframe if "before" in d.value.columns][0]
-    assert list(zip(table["change"], table["record"], table["before"], table["after"])) == [
+    assert list(zip(table["change"], table["record"], table["before"], table["after"], strict=True)) == [
         ("Decision date corrected", "testcabtagene-autoleucel-us", "2018-03-15", "2018-03-16")]
     assert at.query_params["page"] == "What changed"
 
@@ -376,3 +376,35 @@ def test_what_changed_without_releases_says_how_to_make_them(app, tmp_path, monk
     monkeypatch.setenv("CGT_GRAPH_RELEASES", str(tmp_path / "none"))
     _go(app, "What changed")
     assert "cgt-graph release --out FOLDER" in _texts(app)
+
+
+def test_the_server_reads_ahead_what_the_first_page_needs(fixture_store, monkeypatch):
+    """explore.py reads the Search page's rows when the server starts (common.warm_up): the first
+    visit finds them read, and shows what a visit without the read-ahead shows."""
+    from cgt_graph.explorer.pages import common
+
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(fixture_store))
+    _fresh_caches()
+    common.warm_up()
+    calls = []
+    monkeypatch.setattr(explore, "search_rows", lambda *a: calls.append(a) or [])  # would be called on a miss
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception and not calls
+    ahead = _frame(at, "results")
+    monkeypatch.undo()
+    assert ahead.equals(_frame(_start(fixture_store, monkeypatch), "results")) and len(ahead) > 3
+
+
+def test_a_store_that_cannot_be_read_ahead_is_reported_on_the_visit(tmp_path, monkeypatch, caplog):
+    """A broken store stops the read-ahead with a warning in the server's log (no traceback, the
+    server still starts); the page tells the person on their visit, as before."""
+    from cgt_graph.explorer.pages import common
+
+    (tmp_path / "not-a-build").mkdir()
+    (tmp_path / "store").symlink_to(tmp_path / "not-a-build")
+    monkeypatch.setenv("CGT_GRAPH_STORE", str(tmp_path / "store"))
+    _fresh_caches()
+    common.warm_up()
+    assert "read-ahead stopped" in caplog.text and "Traceback" not in caplog.text
+    _fresh_caches()

@@ -130,3 +130,36 @@ def test_a_jurisdictions_neighbourhood_and_the_grouped_whole_graph(fixture_oxi):
     assert len(radius) == 1  # the jurisdictions on one circle
     r = radius.pop()
     assert all(math.hypot(*xy) <= 1.26 * r for xy in pos.values())  # no outlier zooms the view out
+
+
+def test_a_products_part_of_the_graph_draws_what_the_whole_graph_draws(fixture_oxi):
+    """The Product page draws a product's neighbourhood from its part of the graph (cut out of the
+    node and link tables), not from the whole graph: the same nodes, links and positions."""
+    nodes_table, edges_table = graphview.tables(fixture_oxi)
+    whole = graphview.from_tables(nodes_table, edges_table)
+    products = [h.product_id for h in explore.products(fixture_oxi)]
+    assert len(products) >= 3
+    for pid in products:
+        part = graphview.product_graph(nodes_table, edges_table, pid)
+        assert part.number_of_nodes() < whole.number_of_nodes()
+        for types in (None, list(graphview.COLOURS)):
+            nodes = graphview.product_neighbourhood(whole, pid, types)
+            assert len(nodes) > 1 and graphview.product_neighbourhood(part, pid, types) == nodes
+            pos = graphview.layout(whole, nodes)
+            assert graphview.layout(part, nodes) == pos
+            assert graphview.elements(part, nodes, pos) == graphview.elements(whole, nodes, pos)
+
+
+def test_facet_counts_are_what_choosing_each_value_would_show(fixture_oxi):
+    """Each count beside a facet value is the number of rows the table shows when that value alone is
+    chosen for its facet (text and the other facets kept), checked by filtering for every value."""
+    rows = explore.search_rows(fixture_oxi)
+    for text, selected in [("", {}), ("car t", {}), ("", {"jurisdiction": ["US", "CN"]}),
+                           ("", {"jurisdiction": ["US"], "status": ["authorised"]}), ("zzz", {"status": ["x"]})]:
+        counts = explore.facet_counts(rows, text, selected)
+        for facet in explore.FACETS:
+            expected = {v: len(explore.filter_rows(rows, text, {**selected, facet: [v]}))
+                        for v in explore.facet_options(rows)[facet]}
+            got = dict(counts[facet])
+            assert {v: n for v, n in got.items() if n} == {v: n for v, n in expected.items() if n}, (text, facet)
+            assert all(got.get(v) == 0 for v in selected.get(facet, []) if not expected.get(v))

@@ -8,6 +8,7 @@ from typing import Any
 from pyoxigraph import Store
 
 from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 from cgt_graph.explorer.names import Row, span
 from cgt_graph.explorer.search import _values
 
@@ -111,7 +112,7 @@ def lag_summary(lag_rows: list[LagRow], by: str | tuple[str, ...] = "jurisdictio
 
 
 def claims(store: Store) -> list[Row]:
-    return [{k: v or "" for k, v in r.items()} for r in run_named(store, "claims-vs-graph").dicts()]
+    return [{k: v or "" for k, v in r.items()} for r in read_table(store, "claims-vs-graph").dicts()]
 
 
 # ----------------------------------------------------------------------------- pathways and classes
@@ -121,7 +122,7 @@ def pathways(store: Store) -> list[Row]:
 
 
 def pathway_use(store: Store) -> list[Row]:
-    return [{k: v or "" for k, v in r.items()} for r in run_named(store, "pathway-use-by-agency-year").dicts()]
+    return [{k: v or "" for k, v in r.items()} for r in read_table(store, "pathway-use-by-agency-year").dicts()]
 
 
 def classes(store: Store) -> list[Row]:
@@ -129,7 +130,7 @@ def classes(store: Store) -> list[Row]:
 
 
 def crosswalk(store: Store) -> list[Row]:
-    return [{k: v or "" for k, v in r.items()} for r in run_named(store, "classification-crosswalk").dicts()]
+    return [{k: v or "" for k, v in r.items()} for r in read_table(store, "classification-crosswalk").dicts()]
 
 
 def rows_using_pathway(rows: list[Row], pathway_id: str) -> list[Row]:

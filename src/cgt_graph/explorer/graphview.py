@@ -1,5 +1,7 @@
 """The explorer's graph view as plain data: record nodes and their links (two library
-queries), positions computed here with networkx, and Cytoscape elements.
+queries, read as the build's tables on a big graph), positions computed here with networkx,
+and Cytoscape elements. A product's neighbourhood is cut out of the two tables (pyarrow) without
+making the whole graph: at 100x that is 127k nodes and 313k links.
 
 Laying out a thousand nodes in the browser freezes it for minutes; positions computed
 in Python and drawn with Cytoscape's `preset` layout take seconds (shared/NOTES.md).
@@ -12,7 +14,7 @@ from typing import Any, Iterable
 import networkx as nx
 from pyoxigraph import Store
 
-from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_arrow
 from cgt_graph.graph.vocab import ID
 
 ID_BASE = str(ID)
@@ -34,18 +36,53 @@ def short(node: str) -> str:
     return node[len(ID_BASE):] if node.startswith(ID_BASE) else node
 
 
-def load(store: Store) -> nx.MultiDiGraph:
+def tables(store: Store) -> tuple[Any, Any]:
+    """The library's `graph-nodes` and `graph-edges` as pyarrow Tables (the build's files, else the queries)."""
+    return read_arrow(store, "graph-nodes"), read_arrow(store, "graph-edges")
+
+
+def from_tables(nodes: Any, edges: Any) -> nx.MultiDiGraph:
+    """The graph of `graph-nodes` / `graph-edges` rows (pyarrow Tables)."""
     g = nx.MultiDiGraph()
-    for r in run_named(store, "graph-nodes").dicts():
-        node = r["node"] or ""
+    for node, kind, label in zip(*(nodes.column(c).to_pylist() for c in ("node", "type", "label")), strict=True):
+        node = node or ""
         if node in g:  # a node with two of the listed types keeps the first (types are sorted)
             continue
-        g.add_node(node, type=r["type"] or "", label=r["label"] or short(node))
-    for r in run_named(store, "graph-edges").dicts():
-        s, t = r["source"] or "", r["target"] or ""
+        g.add_node(node, type=kind or "", label=label or short(node))
+    for s, rel, t in zip(*(edges.column(c).to_pylist() for c in ("source", "relation", "target")), strict=True):
+        s, t = s or "", t or ""
         if s in g and t in g:
-            g.add_edge(s, t, key=r["relation"], relation=r["relation"] or "")
+            g.add_edge(s, t, key=rel, relation=rel or "")
     return g
+
+
+def load(store: Store) -> nx.MultiDiGraph:
+    return from_tables(*tables(store))
+
+
+def product_graph(nodes: Any, edges: Any, product_id: str) -> nx.MultiDiGraph:
+    """The part of the graph `product_neighbourhood` reads for this product, with every link among
+    its nodes: the product, its neighbours, and the neighbours of its authorisations and designations.
+    `product_neighbourhood` and `layout` give on it what they give on the whole graph."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def touching(ids: set[str]) -> set[str]:
+        keys = pa.array(sorted(ids), pa.string())
+        near = edges.filter(pc.or_(pc.is_in(edges.column("source"), keys), pc.is_in(edges.column("target"), keys)))
+        return set(near.column("source").to_pylist()) | set(near.column("target").to_pylist())
+
+    seed = product_node(product_id)
+    first = touching({seed}) | {seed}
+    rows = nodes.filter(pc.is_in(nodes.column("node"), pa.array(sorted(first), pa.string())))
+    kind: dict[str, str] = {}
+    for node, t in zip(rows.column("node").to_pylist(), rows.column("type").to_pylist(), strict=True):
+        kind.setdefault(node, t)  # the first of a node's types, as `from_tables` keeps it
+    records = {n for n, t in kind.items() if t in ("MarketingAuthorisation", "Designation")}
+    keep = pa.array(sorted(first | (touching(records) if records else set())), pa.string())
+    return from_tables(nodes.filter(pc.is_in(nodes.column("node"), keep)),
+                       edges.filter(pc.and_(pc.is_in(edges.column("source"), keep),
+                                            pc.is_in(edges.column("target"), keep))))
 
 
 def product_node(product_id: str) -> str:
@@ -104,7 +141,7 @@ def grouped_layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.
     zoomed out by a few outliers."""
     import math
 
-    sub = nx.Graph(g.subgraph(nodes))
+    sub = _undirected(g, nodes)
     if sub.number_of_nodes() == 0:
         return {}
     places = sorted(n for n in sub if g.nodes[n]["type"] == "Jurisdiction")
@@ -132,7 +169,7 @@ def layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.0) -> di
     iteration on 1,100 nodes: there the record types are laid out first (dense, fast), every
     other node (sources, events, ...) starts beside its neighbours, and a few iterations settle
     the whole."""
-    sub = nx.Graph(g.subgraph(nodes))
+    sub = _undirected(g, nodes)
     n = sub.number_of_nodes()
     if n == 0:
         return {}
@@ -144,6 +181,17 @@ def layout(g: nx.MultiDiGraph, nodes: Iterable[str], size: float = 1000.0) -> di
         pos = nx.spring_layout(sub, pos=start, seed=7, iterations=8)
     scale = size * max(1.0, n ** 0.5) / 16  # labels readable once the view fits (Cytoscape hides small text)
     return {k: (float(x) * scale, float(y) * scale) for k, (x, y) in pos.items()}
+
+
+def _undirected(g: nx.MultiDiGraph, nodes: Iterable[str]) -> nx.Graph:
+    """The subgraph on `nodes` as a simple undirected graph, nodes and links in sorted order: a seeded
+    layout then gives the same positions in every process (a set's order changes with the hash seed)
+    and from any graph holding the same links among these nodes (the whole graph, or a product's part)."""
+    keep = sorted(n for n in set(nodes) if n in g)
+    sub = nx.Graph()
+    sub.add_nodes_from(keep)
+    sub.add_edges_from(sorted({(s, t) if s <= t else (t, s) for s, t in g.subgraph(keep).edges()}))
+    return sub
 
 
 def _spread(sub: nx.Graph, placed: dict) -> dict:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pyoxigraph import Store
 
 from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 
 
 Row = dict[str, str]
@@ -37,10 +38,11 @@ def _names(joined: str | None) -> str:
 
 
 def products(store: Store) -> list[ProductHit]:
-    rows = run_named(store, "products").dicts()
+    rows = read_table(store, "products").dicts()  # the build's table on a big graph, else the query
     return [ProductHit(r["product_id"] or "", r["label"] or "", r["nonproprietary_name"] or "",
                        _names(r["brand_names"]), "; ".join(sorted((r["modalities"] or "").split(";"))).strip("; "),
-                       r["developer"] or "", r["holders"] or "", r["jurisdictions"] or "",
+                       r["developer"] or "", ";".join(sorted((r["holders"] or "").split(";"))),  # GROUP_CONCAT: any order
+                       r["jurisdictions"] or "",
                        int(r["authorisations"] or 0))
             for r in rows]
 

@@ -10,6 +10,7 @@ from pyoxigraph import Store
 
 from cgt_graph.analysis import history
 from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 from cgt_graph.explorer.names import Names, Row, jurisdiction_label, names, products, shown_date, sort_key
 
 
@@ -40,8 +41,8 @@ def product_timeline(store: Store, product_id: str) -> list[Row]:
                      "detail": detail, "sources": sources or ""})
 
     def table(name: str) -> list[Row]:  # the export table's rows of this product, '' for a missing value
-        return [{k: v or "" for k, v in r.items()} for r in run_named(store, name).dicts()
-                if r["product_id"] == product_id]
+        return [{k: v or "" for k, v in r.items()}
+                for r in read_table(store, name, where={"product_id": product_id}).dicts()]
 
     for r in product_history(store, product_id):
         if r["event"] in ("authorised", "designated"):

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from cgt_graph.explorer.names import Row
 
 
+_AS_SPACE = str.maketrans(dict.fromkeys("-‐‑–—_/·,;:()[]\"'’.", " "))
+
+
 def norm(text: str) -> str:
     """Folded for matching: NFKC, case-folded, hyphens, slashes and punctuation as spaces
-    ("CAR-T", "CAR T" and "car_t" all read "car t")."""
-    t = unicodedata.normalize("NFKC", text or "").casefold()
-    return re.sub(r"\s+", " ", re.sub(r"[-‐‑–—_/·,;:()\[\]\"'’.]", " ", t)).strip()
+    ("CAR-T", "CAR T" and "car_t" all read "car t"), one space between words."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().translate(_AS_SPACE).split())
 
 
 _SHORT_FORM = re.compile(r"(?<![\w-])([a-z]{2,})-(cel)(?![\w-])")

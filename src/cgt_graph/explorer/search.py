@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
+from functools import lru_cache
+from itertools import chain
 from typing import Iterable, Mapping
 
 from pyoxigraph import Store
 
-from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import read_table
 from cgt_graph.explorer.ranking import norm, scores
 from cgt_graph.explorer.names import Names, ProductHit, Row, is_latin, jurisdiction_label, names, precision, products, shown_date, sort_key, with_latin
 
@@ -34,7 +36,7 @@ ROW_KEYS = CSV_COLUMNS + ["brand", "date", "date_sort", "modality_top", "modalit
 def authorisation_rows(store: Store) -> list[Row]:
     """The export table's query (`authorisations-table`), every column kept (the id too)."""
     rows = []
-    for r in run_named(store, "authorisations-table").dicts():
+    for r in read_table(store, "authorisations-table").dicts():  # the build's table on a big graph, else the query
         row = {k: v or "" for k, v in r.items()}
         for c in ("modality", "pathways", "sources"):
             row[c] = ";".join(sorted(v for v in row[c].split(";") if v))
@@ -47,7 +49,7 @@ def search_rows(store: Store, n: Names | None = None) -> list[Row]:
     codes they stand for, and the text each row is searched by."""
     n = n or names(store)
     hits = {h.product_id: h for h in products(store)}
-    details = {r["authorisation_id"]: r for r in run_named(store, "explorer-authorisation-details").dicts()}
+    details = {r["authorisation_id"]: r for r in read_table(store, "explorer-authorisation-details").dicts()}
     rows: list[Row] = []
 
     def product_names(h: ProductHit | None, inn: str, other: list[str]) -> str:
@@ -55,7 +57,8 @@ def search_rows(store: Store, n: Names | None = None) -> list[Row]:
             return ""
         return " | ".join([h.label, h.nonproprietary_name, h.brand_names.replace("; ", " | "), inn, *other])
 
-    def modality_fields(codes: list[str]) -> dict[str, str]:
+    @lru_cache(maxsize=None)  # a few hundred distinct lists of codes among 20,000 rows at 100x
+    def modality_fields(codes: tuple[str, ...]) -> dict[str, str]:
         tops = sorted({n.top_modality(c) for c in codes})
         every = sorted({a for c in codes for a in n.ancestors("modality", c)})
         alts = [x for c in codes for x in n.other.get(("modality", c), [])]
@@ -66,6 +69,7 @@ def search_rows(store: Store, n: Names | None = None) -> list[Row]:
                 "modality_all_codes": ";".join(every),
                 "modality_alt": " | ".join(alts)}
 
+    latin_ = lru_cache(maxsize=None)(is_latin)
     for r in authorisation_rows(store):
         h = hits.get(r["product_id"])
         d = details.get(r.get("authorisation_id", ""), {})
@@ -76,9 +80,9 @@ def search_rows(store: Store, n: Names | None = None) -> list[Row]:
             chain += [x for x in n.ancestors("agency", a) if x not in chain]
         agency_names = [y for a in chain for y in [n.agency.get(a, a), *n.other.get(("agency", a), [])]]
         jcode = r["jurisdiction"]
-        latin = next((b for b in (h.brand_names.split("; ") if h else []) if b and is_latin(b)),
+        latin = next((b for b in (h.brand_names.split("; ") if h else []) if b and latin_(b)),
                      r["nonproprietary_name"])
-        codes = [c for c in r["modality"].split(";") if c]
+        codes = tuple(c for c in r["modality"].split(";") if c)
         pw_codes = [p for p in r["pathways"].split(";") if p]
         row = {
             "product": h.label if h else r["product_id"],
@@ -108,17 +112,19 @@ def search_rows(store: Store, n: Names | None = None) -> list[Row]:
     for h in hits.values():
         if h.authorisations == 0:
             row = dict.fromkeys(ROW_KEYS, "")
-            codes = [c for c, lab in n.modality.items() if lab in h.modalities.split("; ")]
+            codes = tuple(c for c, lab in n.modality.items() if lab in h.modalities.split("; "))
             row.update(product=h.label, brand_name=h.brand_names, brand=h.brand_names,
                        nonproprietary_name=h.nonproprietary_name, status="no authorisation recorded",
                        product_id=h.product_id, date_sort=sort_key(""), **modality_fields(codes))
             row["search_names"] = product_names(h, "", [])
             row["search_other"] = " | ".join([row["modality"], row["modality_alt"], row["modality_top"], h.developer])
             rows.append(row)
+    fold = lru_cache(maxsize=None)(norm)  # rows of one product or one place share their text
     for row in rows:  # folded once here, not on every keystroke (18,000 rows at 100x)
-        row["hay_names"] = norm(row["search_names"])
-        row["hay_other"] = norm(row["search_other"])
-        row["hay_keys"] = "|" + "|".join(k.strip() for k in norm(row.get("search_keys", "")).split("|")) + "|"
+        row["hay_names"] = fold(row["search_names"])
+        row["hay_other"] = fold(row["search_other"])
+        row["hay_keys"] = "|" + "|".join(k.strip() for k in fold(row.get("search_keys", "")).split("|")) + "|"
+    _index(rows)
     return rows
 
 
@@ -139,13 +145,43 @@ def _matches_facets(row: Row, selected: Mapping[str, Iterable[str]], skip: str |
     return True
 
 
+_INDEX: dict[tuple[int, int], tuple[list[Row], list[dict[str, frozenset[str]]], list[tuple[str, str, str]]]] = {}
+
+
+def _index(rows: list[Row]) -> tuple[list[dict[str, frozenset[str]]], list[tuple[str, str, str]]]:
+    """Per row, its values of every facet and its place in the table (product, then date by what
+    is known, then jurisdiction): made once per list of rows (search_rows makes it), not on every
+    rerun, like `ranking.scores`."""
+    key = (id(rows), len(rows))
+    if key not in _INDEX:
+        if len(_INDEX) > 8:
+            _INDEX.clear()
+        values: list[dict[str, frozenset[str]]] = [{} for _ in rows]
+        for facet, column in FACETS.items():
+            seen: dict[str, frozenset[str]] = {}  # a few hundred distinct cells per column among 20,000 rows
+            for vals, r in zip(values, rows, strict=True):
+                cell = r.get(column, "")
+                if cell not in seen:
+                    seen[cell] = frozenset(_values(r, column))
+                vals[facet] = seen[cell]
+        _INDEX[key] = (rows, values, [(r["product"].casefold(), r["date_sort"], r["jurisdiction"]) for r in rows])
+    return _INDEX[key][1], _INDEX[key][2]
+
+
+def _chosen(selected: Mapping[str, Iterable[str]] | None) -> dict[str, set[str]]:
+    return {f: set(v) for f, v in (selected or {}).items() if f in FACETS and v and set(v)}
+
+
 def filter_rows(rows: list[Row], text: str = "", selected: Mapping[str, Iterable[str]] | None = None) -> list[Row]:
     """The rows the search text and the facets give, best match first (then product, then
     date by what is known)."""
-    selected = selected or {}
-    hits = [(s, r) for s, r in zip(scores(rows, text), rows, strict=True) if s and _matches_facets(r, selected)]
-    hits.sort(key=lambda sr: (-sr[0], sr[1]["product"].casefold(), sr[1]["date_sort"], sr[1]["jurisdiction"]))
-    return [r for _, r in hits]
+    chosen = _chosen(selected)
+    values, order = _index(rows)
+    hits = [i for i, s in enumerate(scores(rows, text))
+            if s and all(c & values[i][f] for f, c in chosen.items())]
+    score = scores(rows, text)
+    hits.sort(key=lambda i: (-score[i], order[i]))
+    return [rows[i] for i in hits]
 
 
 def facet_options(rows: list[Row], n: Names | None = None) -> dict[str, list[str]]:
@@ -155,9 +191,9 @@ def facet_options(rows: list[Row], n: Names | None = None) -> dict[str, list[str
     # modalities in tree order: each broader modality followed by its narrower ones
     modality_path = {c: " / ".join(reversed([n.modality.get(a, a).casefold() for a in n.ancestors("modality", c)]))
                      for c in n.modality} if n else {}
-    for r in rows:
-        for facet, column in FACETS.items():
-            out[facet].update(_values(r, column))
+    for vals in _index(rows)[0]:
+        for facet in FACETS:
+            out[facet].update(vals[facet])
     opts = {f: sorted(out[f], key=str.casefold) for f in FACETS}
     opts["modality"] = sorted(out["modality"], key=lambda c: modality_path.get(c, c))
     return opts
@@ -184,13 +220,22 @@ def facet_counts(rows: list[Row], text: str = "", selected: Mapping[str, Iterabl
     alone were chosen for the facet (the other facets and the text applied), most frequent first.
     For a single-valued facet with nothing chosen, the counts add up to the table's rows."""
     selected = selected or {}
-    base = [r for s, r in zip(scores(rows, text), rows, strict=True) if s]
+    chosen = _chosen(selected)
+    values, _ = _index(rows)
+    every: list[dict[str, frozenset[str]]] = []  # rows every chosen facet lets through: they count for each facet
+    all_but: dict[str, list[dict[str, frozenset[str]]]] = {f: [] for f in FACETS}  # only that facet stops them
+    for s, vals in zip(scores(rows, text), values, strict=True):
+        if not s:
+            continue
+        failed = [f for f, c in chosen.items() if not c & vals[f]]
+        if not failed:
+            every.append(vals)
+        elif len(failed) == 1:
+            all_but[failed[0]].append(vals)
     out: dict[str, list[tuple[str, int]]] = {}
-    for facet, column in FACETS.items():
-        counter: Counter[str] = Counter()
-        for r in base:
-            if _matches_facets(r, selected, skip=facet):
-                counter.update(set(_values(r, column)))
+    for facet in FACETS:
+        counter = Counter(chain.from_iterable(v[facet] for v in every))
+        counter.update(chain.from_iterable(v[facet] for v in all_but[facet]))
         for v in selected.get(facet, []):  # a chosen value stays listed even at 0
             counter.setdefault(v, 0)
         out[facet] = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].lower()))

@@ -32,7 +32,12 @@ from cgt_graph.sparql.arrow import select_table, sort_strings
 from cgt_graph.sparql.library import Result, bound_text, library, run_named
 
 TABLES = ("authorisations-table", "sources-table", "products-table", "graph-nodes", "graph-edges",
-          "network-authorisations", "fhir-authorisations", "news-only-facts")
+          "network-authorisations", "fhir-authorisations", "news-only-facts",
+          # what the explorer's first page and product pages read whole (explorer/search.py, names.py, product.py)
+          "products", "explorer-authorisation-details", "data-as-of",
+          "indications-table", "milestones-table", "outcomes-table", "events-table",
+          # the Compare and Pathways pages (explorer/compare.py, pages/common.py `cached("lags")`)
+          "lags", "claims-vs-graph", "pathway-use-by-agency-year", "classification-crosswalk")
 """The library queries materialised at build time (parameterless, whole-graph)."""
 
 DIRNAME = "tables"
@@ -153,33 +158,45 @@ def write_tables(store: Store, build: Path, progress: Callable[[str], None] | No
     return counts
 
 
-def load_table(path: Path) -> Result:
-    """A Parquet table as a `Result` (column names, rows of strings or None)."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
+def _result(table) -> Result:
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     return Result(list(table.column_names), list(map(list, zip(*columns, strict=True))))
 
 
+def load_table(path: Path, where: dict[str, str] | None = None) -> Result:
+    """A Parquet table as a `Result` (column names, rows of strings or None); with `where`, only the
+    rows whose columns equal those values."""
+    import pyarrow.parquet as pq
+
+    filters = [(column, "=", value) for column, value in where.items()] if where else None
+    return _result(pq.read_table(path, filters=filters))
+
+
+def has_tables(build: Path | None) -> bool:
+    """Whether `build` holds materialised tables (the build wrote them: a graph of MIN_QUADS or more)."""
+    return build is not None and (build / DIRNAME).is_dir()
+
+
 def read_arrow(store: Store, name: str):
-    """The build's table `name` as a pyarrow Table (for pandas: `.to_pandas()`), or None when absent."""
+    """The rows of library query `name` as a pyarrow Table of nullable strings (for pandas:
+    `.to_pandas()`): the build's Parquet file when there is one, else the query (`table_of`)."""
     import pyarrow.parquet as pq
 
     build = build_of(store)
-    if name not in TABLES or build is None:
-        return None
-    try:
-        return pq.read_table(table_path(build, name))
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+    if name in TABLES and build is not None:
+        try:
+            return pq.read_table(table_path(build, name))
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+    return table_of(store, name)
 
 
-def read_table(store: Store | Path, name: str) -> Result:
+def read_table(store: Store | Path, name: str, where: dict[str, str] | None = None) -> Result:
     """The rows of library query `name`: from the build's Parquet file when there is one, else the query.
 
     `store` is an open Store (as given by graph/store.py's openers) or a build directory /
-    published store path.
+    published store path. `where` ({column: value}) keeps only the rows with those values (a
+    product's rows of a whole table: read from the file, filtered before any Python row is made).
     """
     build: Path | None
     opened: Store | None
@@ -189,12 +206,16 @@ def read_table(store: Store | Path, name: str) -> Result:
         build, opened = build_of(store), store
     if name in TABLES and build is not None:
         try:
-            return load_table(table_path(build, name))
+            return load_table(table_path(build, name), where)
         except (FileNotFoundError, NotADirectoryError):
             pass
     if opened is None:
         opened = Store.read_only(str(build))
-    return run_named(opened, name)
+    result = run_named(opened, name)
+    if where:
+        at = [(result.columns.index(c), v) for c, v in where.items()]
+        result = Result(result.columns, [r for r in result.rows if all(r[i] == v for i, v in at)])
+    return result
 
 
 MIN_QUADS = 250_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 import pandas as pd
@@ -14,6 +15,7 @@ from cgt_graph.graph import store as storemod
 from cgt_graph.publish import table as table_export
 from cgt_graph.publish import selection as selection_export
 from cgt_graph.sparql.library import run_named
+from cgt_graph.sparql.tables import has_tables, read_table
 from cgt_graph.publish import turtle as turtle_export
 
 PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Review times", "Network", "Graph",
@@ -40,12 +42,19 @@ def say(text: str) -> None:
 
 @st.cache_resource(show_spinner=False)
 def store():
+    """The published build. A graph big enough for the build to have written its tables is read on
+    disk (read-only, a consistent snapshot): the pages read its whole tables from the Parquet files
+    and ask the store only about one product, where a query on disk takes milliseconds; copying it
+    into memory first cost 18.6 s at 100x (docs/scale.md). A smaller graph is copied into memory,
+    where the queries the pages run on the whole graph answer 3-5x faster."""
     location = paths.store_dir()
     if not storemod.exists(location):
         from cgt_graph.graph.build import build
         from cgt_graph.sparql.tables import materialise
         with st.spinner("Building the graph from data/ (first run)…"):
             build(location, materialise=materialise)
+    if has_tables(storemod.current_build(location)):
+        return storemod.open_read_only(location)
     return storemod.open_snapshot(location)
 
 
@@ -54,7 +63,7 @@ def search_rows() -> list[explore.Row]:
     return explore.search_rows(store(), names())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)  # shared, not unpickled on every rerun (10,600 products at 100x); read only
 def products() -> list[explore.ProductHit]:
     return explore.products(store())
 
@@ -63,15 +72,35 @@ def products() -> list[explore.ProductHit]:
 def cached(name: str, *args: str) -> list[explore.Row]:
     """explore.<name>(store, *args), cached for the process; `lags` reads the search rows."""
     if name == "lags":  # the derived lags (library query `lags`), named with the search rows
-        return explore.lags(search_rows(), run_named(store(), "lags").dicts())
+        return explore.lags(search_rows(), read_table(store(), "lags").dicts())
     return getattr(explore, name)(store(), *args)
 
 
 @st.cache_resource(show_spinner=False)
-def graph():
+def graph_tables():
+    """`graph-nodes` and `graph-edges` as pyarrow Tables (read once; shared, read only)."""
     from cgt_graph.explorer import graphview  # networkx: imported when a graph is first drawn
 
-    return graphview.load(store())
+    return graphview.tables(store())
+
+
+@st.cache_resource(show_spinner=False)
+def graph():
+    """The whole graph (networkx), for the Graph page."""
+    from cgt_graph.explorer import graphview
+
+    nodes, edges = graph_tables()
+    return graphview.from_tables(nodes, edges)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def product_graph(product_id: str):
+    """The part of the graph a product's neighbourhood is drawn from (the Product page), without
+    making the whole graph."""
+    from cgt_graph.explorer import graphview
+
+    nodes, edges = graph_tables()
+    return graphview.product_graph(nodes, edges, product_id)
 
 
 @st.cache_data(show_spinner=False)
@@ -108,9 +137,39 @@ def facet_options() -> dict[str, list[str]]:
     return explore.facet_options(search_rows(), names())
 
 
+@st.cache_resource(show_spinner=False)  # shared, not unpickled on every rerun; read only
+def identifiers() -> dict[str, list[str]]:
+    """authorisation id -> the identifiers the regulator issued, with readable names (the Product page)."""
+    return explore.authorisation_identifiers(store())
+
+
+def warm_up() -> None:
+    """Read what the Search page and a product page need, into the caches every session shares: run
+    when the server starts (explore.py), so the first visit finds it read. A failure is left for the
+    page to report to the person on their visit."""
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = quiet.level  # "missing ScriptRunContext": true here, and harmless (no page is being drawn)
+    quiet.setLevel(logging.ERROR)
+    try:
+        store()
+        names()
+        search_rows()
+        facet_options()
+        data_as_of()
+        products()
+        graph_tables()
+        identifiers()
+        import altair  # noqa: F401 - the Product page's charts
+        # not the pages' modules: streamlit_cytoscape declared here, outside a page run, was never drawn (st.App)
+    except Exception as e:  # noqa: BLE001 - any failure: the page shows it on the visit
+        logging.getLogger(__name__).warning("the explorer's read-ahead stopped (%s); the pages read on the first visit", e)
+    finally:
+        quiet.setLevel(level)
+
+
 @st.cache_data(show_spinner=False)
 def data_as_of() -> dict[str, str]:
-    rows = run_named(store(), "data-as-of").dicts()
+    rows = read_table(store(), "data-as-of").dicts()
     return {k: v or "" for k, v in (rows[0] if rows else {}).items()}
 
 

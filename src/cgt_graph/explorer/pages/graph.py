@@ -24,10 +24,12 @@ EVENTS = [Event("select", "tap", "node")]
 
 
 @st.cache_data(show_spinner=False)
-def _positions(nodes: frozenset[str], grouped: bool = False) -> dict[str, tuple[float, float]]:
+def _positions(_g, nodes: frozenset[str], grouped: bool = False) -> dict[str, tuple[float, float]]:
+    """Positions of `nodes`, cached by the nodes: they depend only on the links among them, which the
+    whole graph and a product's part of it (common.product_graph) both hold."""
     if grouped:
-        return graphview.grouped_layout(common.graph(), nodes)
-    return graphview.layout(common.graph(), nodes)
+        return graphview.grouped_layout(_g, nodes)
+    return graphview.layout(_g, nodes)
 
 
 def draw(g, nodes: set[str], selected: str | None, key: str, height: int = 600, grouped: bool = False):
@@ -35,7 +37,7 @@ def draw(g, nodes: set[str], selected: str | None, key: str, height: int = 600, 
     A node is always selected, so the component's side panel shows it (never an empty panel)."""
     if selected not in nodes and nodes:
         selected = max(nodes, key=lambda n: (g.degree(n), n))
-    pos = _positions(frozenset(nodes), grouped)
+    pos = _positions(g, frozenset(nodes), grouped)
     return streamlit_cytoscape(graphview.elements(g, nodes, pos, selected), layout={"name": "preset", "fit": True,
                                                                                  "padding": 20, "animate": False},
                                node_styles=GROUPED_STYLES if grouped else STYLES, height=height, key=key,

@@ -43,11 +43,6 @@ HISTORY_COLUMNS = {
 }
 
 
-@st.cache_data(show_spinner=False)
-def identifiers() -> dict[str, list[str]]:
-    return explore.authorisation_identifiers(common.store())
-
-
 def render() -> None:
     hits = {h.product_id: h for h in common.products()}
     ids = sorted(hits, key=lambda p: hits[p].label.casefold())
@@ -68,7 +63,7 @@ def render() -> None:
     names = common.names()
     decisions = explore.product_decisions(rows, pid)
     facts = common.cached("product_facts", pid)
-    ident = identifiers()
+    ident = common.identifiers()
 
     st.subheader(common.md(h.label))
     left, right = st.columns(2)
@@ -176,7 +171,7 @@ def render() -> None:
     st.markdown("#### Neighbourhood")
     st.caption("The product, its authorisations and designations, and what they link to (agencies, pathways, "
                "classes, jurisdictions). Open the Graph page to expand further.")
-    g = common.graph()
+    g = common.product_graph(pid)
     nodes = graphview.product_neighbourhood(g, pid)
     graph_page.legend([t for t in graphview.COLOURS if any(g.nodes[n]["type"] == t for n in nodes)])
     graph_page.draw(g, nodes, selected=graphview.product_node(pid), key=f"neighbourhood-{pid}", height=480)

@@ -126,8 +126,9 @@ def render() -> None:
                      "sources": st.column_config.LinkColumn("Source", help=HELP["sources"],
                                                             display_text=r"https?://(?:www\.)?([^/]+)"),
                  })
-    st.download_button("Download these rows (CSV)", explore.to_csv(found, explore.CSV_COLUMNS),
-                       file_name="cgt-graph-search.csv", mime="text/csv", key="download_search",
+    # made when clicked (0.3 s for 20,000 rows at 100x: not on every rerun), with no rerun after it
+    st.download_button("Download these rows (CSV)", lambda: explore.to_csv(found, explore.CSV_COLUMNS),
+                       file_name="cgt-graph-search.csv", mime="text/csv", key="download_search", on_click="ignore",
                        help="Every column with the codes beside the names, all source URLs and the citation confidence.")
     labels = {r["product_id"]: r["product"] for r in found}
     left, right = st.columns([3, 1])
