@@ -250,6 +250,7 @@ def table(results: dict) -> str:
         lines.append(f"{n:34}" + "".join(cells))
     lines.append(f"{'(* p95 over the 500 ms target)':34}")
     row("queries process", lambda s: (s["queries"].get("wall_s"), s["queries"].get("peak_mib")))
+    lines.append(f"{'endpoint start to first answer (s)':34}" + "".join(f"{_f(s['serve'].get('first_answer_s'), '.1f'):>22}" for s in sizes))
     lines.append(f"{'endpoint req/s, look-up':34}" + "".join(f"{_f(s['serve'].get('lookup_rps'), '.0f'):>22}" for s in sizes))
     lines.append(f"{'endpoint req/s, GROUP BY':34}" + "".join(f"{_f(s['serve'].get('group_by_rps'), '.1f'):>22}" for s in sizes))
     lines.append(f"{'  same, query per request':34}" + "".join(
