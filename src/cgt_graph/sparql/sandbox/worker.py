@@ -113,12 +113,12 @@ def worker_main() -> None:
     if nice:
         os.nice(nice)
 
-    from cgt_graph.graph.store import current_build, open_snapshot
+    from cgt_graph.graph.store import current_build
 
     opened: tuple[Path | None, Any] = (None, None)
     build = current_build(store_path)
     if build is not None:  # load the snapshot now, not on the first client's time
-        opened = (build, open_snapshot(store_path))
+        opened = _open_current(store_path)
     conn.send(("ready",))
     while True:
         try:
@@ -132,13 +132,29 @@ def worker_main() -> None:
                 continue
             if opened[0] != build:
                 opened = (None, None)
-                opened = (build, open_snapshot(store_path))
+                opened = _open_current(store_path)
             conn.send(_canned(build, job, limit) or _answer(opened[1], job, limit))
         except MemoryError:
             opened = (None, None)
             conn.send((503, "text/plain", b"query needed more memory than a worker may use"))
         except Exception as exc:  # noqa: BLE001 - a fault of the server (e.g. the store), reported; worker goes on
             conn.send((500, "text/plain", f"query failed: {type(exc).__name__}: {exc}".encode()))
+
+
+def _open_current(store_path: Path) -> tuple[Path | None, Any]:
+    """(build, snapshot) of the published build. A build is pruned two rebuilds later (graph/store.py
+    keeps the current and the previous one), so while rebuilds come fast it can vanish during the
+    copy: then the newer build is opened instead of failing the query (tests/test_server.py)."""
+    from cgt_graph.graph.store import current_build, open_snapshot
+
+    for attempt in range(3):
+        build = current_build(store_path)
+        try:
+            return build, open_snapshot(store_path)
+        except Exception:
+            if attempt == 2 or current_build(store_path) == build:
+                raise
+    raise AssertionError("unreachable")
 
 
 _ENTRY = "from cgt_graph.sparql.sandbox.worker import worker_main; worker_main()"
