@@ -177,7 +177,13 @@ def build_of(store: Store) -> Path | None:
     return entry[1] if entry is not None and entry[0] is store else None
 
 
-IN_MEMORY_MAX_QUADS = 5_000_000
+IN_MEMORY_MAX_QUADS = 250_000
+"""Long-lived readers copy a graph up to this size into memory, and read larger ones on disk. The copy
+is made at a worker's start and after every rebuild: at 100x (2.0M quads) the endpoint's two workers
+answered their first query 83-86 s after the server started (2.0 s on disk), for ad hoc whole-graph
+queries 2-3x faster (a GROUP BY 202 against 556 ms, `products` 988 against 1,974 ms; a product's facts
+9 against 11 ms; docs/scale.md, session 3). From this size on the build also materialises its
+whole tables (sparql/tables.MIN_QUADS), which the explorer and the exports read instead."""
 
 
 def open_snapshot(store: Path, max_quads: int = IN_MEMORY_MAX_QUADS) -> Store:

@@ -26,7 +26,7 @@ from typing import Callable
 
 from pyoxigraph import QuerySolutions, Store
 
-from cgt_graph.graph.store import build_of
+from cgt_graph.graph.store import IN_MEMORY_MAX_QUADS, build_of
 from cgt_graph.progress import ticker
 from cgt_graph.sparql.arrow import select_table, sort_strings
 from cgt_graph.sparql.library import Result, bound_text, library, run_named
@@ -218,8 +218,8 @@ def read_table(store: Store | Path, name: str, where: dict[str, str] | None = No
     return result
 
 
-MIN_QUADS = 250_000
-"""Below this size the build materialises nothing: every whole-table query answers in well under
+MIN_QUADS = IN_MEMORY_MAX_QUADS
+"""Below this size (the size below which readers hold the graph in memory, graph/store.py) the build materialises nothing: every whole-table query answers in well under
 100 ms there (the real graph, 34k quads: 14-31 ms), while writing the tables costs the build more
 than it does (1x: 0.45 CPU s, of which 0.28 s is pyarrow bringing in pandas; the whole build 0.66 ->
 1.32 CPU s with them, docs/scale.md). Readers then run the query (`read_table`)."""

@@ -15,7 +15,7 @@ from cgt_graph.graph import store as storemod
 from cgt_graph.publish import table as table_export
 from cgt_graph.publish import selection as selection_export
 from cgt_graph.sparql.library import run_named
-from cgt_graph.sparql.tables import has_tables, read_table
+from cgt_graph.sparql.tables import read_table
 from cgt_graph.publish import turtle as turtle_export
 
 PAGES = ["Search", "Product", "Compare jurisdictions", "Pathways and classes", "Review times", "Network", "Graph",
@@ -42,19 +42,17 @@ def say(text: str) -> None:
 
 @st.cache_resource(show_spinner=False)
 def store():
-    """The published build. A graph big enough for the build to have written its tables is read on
-    disk (read-only, a consistent snapshot): the pages read its whole tables from the Parquet files
-    and ask the store only about one product, where a query on disk takes milliseconds; copying it
-    into memory first cost 18.6 s at 100x (docs/scale.md). A smaller graph is copied into memory,
-    where the queries the pages run on the whole graph answer 3-5x faster."""
+    """The published build (graph/store.open_snapshot): a graph big enough for the build to have written
+    its tables is read on disk (read-only, a consistent snapshot): the pages read its whole tables from
+    the Parquet files and ask the store only about one product, where a query on disk takes
+    milliseconds; copying it into memory first cost 18.6 s at 100x (docs/scale.md). A smaller graph is
+    copied into memory, where the queries the pages run on the whole graph answer 3-5x faster."""
     location = paths.store_dir()
     if not storemod.exists(location):
         from cgt_graph.graph.build import build
         from cgt_graph.sparql.tables import materialise
         with st.spinner("Building the graph from data/ (first run)…"):
             build(location, materialise=materialise)
-    if has_tables(storemod.current_build(location)):
-        return storemod.open_read_only(location)
     return storemod.open_snapshot(location)
 
 
