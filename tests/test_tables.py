@@ -255,3 +255,18 @@ def test_query_by_name_and_stats_read_what_the_build_holds(built, cli, monkeypat
     assert len(ran) == 2
     with pytest.raises(library.QueryError):  # parameters are checked as before
         tables.read_named(st.open_read_only(built), "counts-by-class", {"nope": "x"})
+
+
+def test_a_clock_table_is_not_kept_when_the_month_turns_while_it_is_computed(tmp_path, monkeypatch):
+    """If the month changes while review-queue runs, its answer could be either month's: the build keeps no
+    file for it and readers run the query; the other tables are kept."""
+    months = iter(f"2026-{m:02d}" for m in range(1, 100))
+    monkeypatch.setattr(tables, "now_month", lambda: next(months))
+    store = tmp_path / "store"
+    build(store, FIXTURE_DATA, materialise=ALL)
+    monkeypatch.undo()
+    folder = st.current_build(store)
+    assert not tables.table_path(folder, "review-queue").exists()
+    assert tables.table_path(folder, "graph-edges").is_file() and tables.table_path(folder, "first-authorisations").is_file()
+    oxi = st.open_read_only(store)
+    assert _sorted(tables.read_table(oxi, "review-queue")) == _sorted(run_named(oxi, "review-queue"))
