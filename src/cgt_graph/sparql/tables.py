@@ -265,7 +265,9 @@ def read_named(store: Store, name: str, values: dict[str, str] | None = None) ->
             if body is not None:
                 from pyoxigraph import QueryResultsFormat, parse_query_results
 
-                return solutions_result(parse_query_results(body, format=QueryResultsFormat.JSON))
+                solutions = parse_query_results(body, format=QueryResultsFormat.JSON)
+                assert isinstance(solutions, QuerySolutions)  # the answered queries are SELECTs
+                return solutions_result(solutions)
     return run_named(store, name, values)
 
 
