@@ -26,7 +26,7 @@ from cgt_graph import paths
 from cgt_graph.graph import store as st
 from cgt_graph.curation.checks import Index, check
 from cgt_graph.curation.load import DataError, Problem, count_files, load_records
-from cgt_graph.progress import ticker
+from cgt_graph.progress import bar, ticker
 from cgt_graph.graph.derive import derive, derived_nquads
 from cgt_graph.graph.emit import Location, record_field_lines, record_locations, record_nquads
 from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
@@ -313,9 +313,10 @@ class _Loader(threading.Thread):
     (`add`: bytes, or a range of a file), in that order; `finish` flushes and waits for it,
     `cancel` stops it between blocks."""
 
-    def __init__(self, build_dir: Path, partners: bytes):
+    def __init__(self, build_dir: Path, partners: bytes, progress: Progress = _quiet):
         super().__init__(name="cgt-graph-load", daemon=True)
         self.build_dir = build_dir
+        self.bar = bar(progress, "loading", 0, "B")  # its total grows as parts are added
         self.todo: queue.SimpleQueue[tuple[bytes | Path, int, int | None] | None] = queue.SimpleQueue()
         self.stopped = threading.Event()
         self.quads = 0
@@ -326,6 +327,9 @@ class _Loader(threading.Thread):
         self.start()
 
     def add(self, source: bytes | Path, start: int = 0, end: int | None = None) -> None:
+        self.bar.total += (len(source) if isinstance(source, bytes) else
+                           (end if end is not None else source.stat().st_size) - start)
+        self.bar.refresh()
         self.todo.put((source, start, end))
 
     def run(self) -> None:
@@ -333,7 +337,7 @@ class _Loader(threading.Thread):
             store = Store(str(self.build_dir))
             while (part := self.todo.get()) is not None:
                 t0 = time.perf_counter()
-                done = st.load_into(store, *part, stop=self.stopped.is_set)
+                done = st.load_into(store, *part, stop=self.stopped.is_set, done=self.bar.update)
                 self.seconds += time.perf_counter() - t0
                 if not done:
                     return
@@ -345,6 +349,8 @@ class _Loader(threading.Thread):
             del store  # closed before publishing
         except BaseException as exc:  # re-raised by the main thread
             self.error = exc
+        finally:
+            self.bar.close()
 
     def finish(self) -> int:
         self.todo.put(None)
@@ -401,7 +407,7 @@ def _build(store_path: Path, data_dir: Path, ontology_dir: Path, progress: Progr
     rules, shapes; the loader from the moment the N-Quads are written; the tables beside the checks),
     then the switch."""
     build_dir = st.new_build_dir(store_path)
-    loader = _Loader(build_dir, partners)
+    loader = _Loader(build_dir, partners, progress)
     compiled: Compiled | None = None
     tables: _Tables | None = None
     progress(f"the new store loads into {build_dir} beside the rest of the build")

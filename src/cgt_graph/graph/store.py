@@ -79,17 +79,19 @@ def bulk_load(build: Path, *nquads: bytes | Path) -> Store:
 
 
 def load_into(store: Store, source: bytes | Path, start: int = 0, end: int | None = None,
-              stop: Callable[[], bool] = lambda: False) -> bool:
+              stop: Callable[[], bool] = lambda: False, done: Callable[[int], object] = lambda n: None) -> bool:
     """`bulk_load` N-Quads bytes, or a file in blocks of whole lines (bytes `start` to `end` of it:
-    a file still being appended to), into `store`; between blocks, give up if `stop()`. False if
-    it gave up."""
+    a file still being appended to), into `store`; `done(bytes)` after each block; between blocks,
+    give up if `stop()`. False if it gave up."""
     if isinstance(source, Path):
         for block in _blocks(source, start=start, end=end):
             if stop():
                 return False
             store.bulk_load(block, format=RdfFormat.N_QUADS)
+            done(len(block))
     elif source:
         store.bulk_load(source, format=RdfFormat.N_QUADS)
+        done(len(source))
     return True
 
 
