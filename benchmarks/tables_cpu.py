@@ -1,6 +1,7 @@
 """CPU seconds of the build's tables step and of the library queries, old and new side by side (issue #17).
 
     .venv/bin/python benchmarks/tables_cpu.py --store STORE [--old-ref main] [--runs 3] [--queries all|tables|NAME,...]
+        [--no-step] [--step-tables RUNS]
 
 Loads STORE's published build into one in-memory Store (what the build hands the tables step), then
 for each query runs the old text (the library as in git ref --old-ref) and this checkout's text,
@@ -10,7 +11,9 @@ own path, `tables.table_of`; any other query: `library.run` both), the
 rows, and whether the new rows equal the old ones (in order, and as sets with GROUP_CONCAT parts
 compared as sets). Then the whole tables step: as it was on --old-ref (each old query through
 `library.run`, Parquet, the endpoint answers) against this checkout's `tables.write_tables(store,
-build)`, into temporary directories, and whether the tables and answers are the same.
+build)`, into temporary directories, and whether the tables and answers are the same. With
+`--step-tables RUNS`, this checkout's tables step with --old-ref's list of tables against its own list
+(what materialising more tables adds to the build), interleaved, median of RUNS.
 """
 
 from __future__ import annotations
@@ -114,6 +117,42 @@ def old_write(store: Store, queries: dict[str, lib.LibraryQuery], build: Path) -
     return time.process_time() - t0
 
 
+def ref_tables(ref: str) -> tuple[str, ...]:
+    """`TABLES` of sparql/tables.py as it is in git ref `ref`."""
+    import ast
+
+    text = subprocess.run(["git", "-C", str(REPO), "show", f"{ref}:src/cgt_graph/sparql/tables.py"],
+                          capture_output=True, text=True, check=True).stdout
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "TABLES" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    raise SystemExit(f"no TABLES in {ref}:src/cgt_graph/sparql/tables.py")
+
+
+def step_tables(store: Store, ref: str, runs: int, into: Path) -> None:
+    """This checkout's tables step (`tables.write_tables`) with --old-ref's list of tables against this
+    checkout's, interleaved, `runs` times: what materialising more tables adds to a build (CPU s)."""
+    old_list, new_list = ref_tables(ref), tables.TABLES
+    added = [n for n in new_list if n not in old_list]
+    print(f"\ntables step: {len(old_list)} tables ({ref}) against {len(new_list)} (this checkout; added: "
+          f"{', '.join(added) or 'none'}), {runs} runs each, interleaved")
+    spent: dict[str, list[float]] = {"old": [], "new": []}
+    for i in range(runs):
+        for tag, names in (("old", old_list), ("new", new_list)):
+            folder = into / f"step-{tag}-{i}"
+            folder.mkdir()
+            tables.TABLES = names
+            try:
+                t0 = time.process_time()
+                tables.write_tables(store, folder)
+                spent[tag].append(time.process_time() - t0)
+            finally:
+                tables.TABLES = new_list
+    mo, mn = statistics.median(spent["old"]), statistics.median(spent["new"])
+    print(f"write_tables CPU s, median (max): {ref} {mo:.2f} ({max(spent['old']):.2f}), this checkout {mn:.2f} "
+          f"({max(spent['new']):.2f}); added {mn - mo:+.2f}")
+
+
 def parquet_same(old: Path, new: Path) -> str:
     """Old and new tables compared: the same rows in the same order (pyarrow Table.equals), and the
     answers byte for byte (the new files are named by the hash of the new query text)."""
@@ -143,6 +182,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--queries", default="tables", help="all, tables (the materialised and answered ones) or names")
     ap.add_argument("--no-step", action="store_true", help="skip the whole write_tables comparison")
+    ap.add_argument("--step-tables", type=int, default=0, metavar="RUNS",
+                    help="also: this checkout's tables step with --old-ref's TABLES against this checkout's, RUNS times")
     a = ap.parse_args()
     import pyarrow.compute  # noqa: F401  (imported before timing: the first table would pay for it)
     import pyarrow.csv  # noqa: F401
@@ -193,6 +234,8 @@ def main() -> int:
             print(f"\nwrite_tables (8 Parquet tables + 7 endpoint answers in 4 formats): "
                   f"old {co:.2f} CPU s, new {cn:.2f} CPU s")
             print(parquet_same(tmp / "bo", tmp / "bn"))
+        if a.step_tables:
+            step_tables(store, a.old_ref, a.step_tables, tmp)
     return 0
 
 

@@ -22,7 +22,7 @@ def test_an_unexpected_failure_is_one_line_and_exit_4_not_a_traceback(cli, fixtu
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(library, "run_named", boom)
+    monkeypatch.setattr(library, "run", boom)  # the one place queries run (stats reads through sparql/tables too)
     monkeypatch.delenv("CGT_GRAPH_DEBUG", raising=False)
     code, out, err = cli("stats", "--store", str(fixture_store))
     assert code == 4

@@ -202,3 +202,71 @@ def test_the_explorer_reads_the_same_from_the_tables_on_disk_as_from_a_copy_with
     for pid in ("testcabtagene-autoleucel", "demogene-parvovec"):
         timeline = explore.product_timeline(disk, pid)
         assert timeline and timeline == explore.product_timeline(fixture_oxi, pid)
+
+
+def test_a_table_whose_query_reads_the_clock_is_read_only_in_the_month_it_was_made(built, monkeypatch):
+    """review-queue's ages in months come from NOW(): the build's file answers in the month it was computed;
+    a month later the reader runs the query, so a curator never sees last month's `not-verified` list."""
+    assert tables.reads_clock("review-queue") and not tables.reads_clock("graph-edges")
+    oxi = st.open_read_only(built)
+    expected = run_named(oxi, "review-queue")
+    assert expected.rows
+    ran = []
+
+    def counting(store, name, values=None):
+        ran.append(name)
+        return run_named(store, name, values)
+
+    monkeypatch.setattr(tables, "run_named", counting)
+    assert _sorted(tables.read_table(oxi, "review-queue")) == _sorted(expected) and ran == []
+    monkeypatch.setattr(tables, "now_month", lambda: "2999-01")  # a later month than the build's
+    assert _sorted(tables.read_table(oxi, "review-queue")) == _sorted(expected) and ran == ["review-queue"]
+    assert tables.read_arrow(oxi, "review-queue").num_rows == len(expected.rows)
+    tables.read_table(oxi, "graph-edges")  # a table that does not read the clock is read whatever the month
+    assert ran == ["review-queue"]
+
+
+def test_query_by_name_and_stats_read_what_the_build_holds(built, cli, monkeypatch):
+    """`cgt-graph query --name` and `cgt-graph stats` print what the query gives; on a build with tables they
+    read it (the materialised table, the counting query's build-time answer) instead of running the query;
+    a parameterised query, or one given parameters, runs."""
+    from cgt_graph.sparql import library
+
+    oxi = st.open_read_only(built)
+    expected = {n: run_named(oxi, n) for n in ("review-queue", "counts-by-evidence", "counts-by-class",
+                                                "authorisations-by-modality")}
+    outputs = {n: cli("query", "--name", n, "--format", "csv", "--store", str(built))[1] for n in expected}
+    stats = cli("stats", "--format", "csv", "--store", str(built))[1]
+    ran = []
+    real_run = library.run
+
+    def counting(store, text):
+        ran.append(text)
+        return real_run(store, text)
+
+    monkeypatch.setattr(library, "run", counting)
+    for name, result in expected.items():
+        got = tables.read_named(st.open_read_only(built), name)  # opened again: the CLI's opens evict older ones
+        assert got.columns == result.columns and _sorted(got) == _sorted(result)
+        assert cli("query", "--name", name, "--format", "csv", "--store", str(built))[1] == outputs[name]
+    assert [t.splitlines()[0] for t in ran] == ["# title: Authorisations by modality"] * 2  # authorisations-by-modality, through read_named and through the command
+    assert cli("stats", "--format", "csv", "--store", str(built))[1] == stats and len(ran) == 2
+    tables.read_named(st.open_read_only(built), "counts-by-class", {})
+    assert len(ran) == 2
+    with pytest.raises(library.QueryError):  # parameters are checked as before
+        tables.read_named(st.open_read_only(built), "counts-by-class", {"nope": "x"})
+
+
+def test_a_clock_table_is_not_kept_when_the_month_turns_while_it_is_computed(tmp_path, monkeypatch):
+    """If the month changes while review-queue runs, its answer could be either month's: the build keeps no
+    file for it and readers run the query; the other tables are kept."""
+    months = iter(f"2026-{m:02d}" for m in range(1, 100))
+    monkeypatch.setattr(tables, "now_month", lambda: next(months))
+    store = tmp_path / "store"
+    build(store, FIXTURE_DATA, materialise=ALL)
+    monkeypatch.undo()
+    folder = st.current_build(store)
+    assert not tables.table_path(folder, "review-queue").exists()
+    assert tables.table_path(folder, "graph-edges").is_file() and tables.table_path(folder, "first-authorisations").is_file()
+    oxi = st.open_read_only(store)
+    assert _sorted(tables.read_table(oxi, "review-queue")) == _sorted(run_named(oxi, "review-queue"))

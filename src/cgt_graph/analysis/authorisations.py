@@ -1,6 +1,6 @@
 """The authorisations the network analyses start from (`load`: the library's
-`network-authorisations`, `first-authorisations` and `lags` queries), grouped by product, and
-their lags (definitions: `network.py`)."""
+`network-authorisations`, `first-authorisations` and `lags` queries, read from the build's
+materialised tables on a big graph), grouped by product, and their lags (definitions: `network.py`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Iterable
 
 from pyoxigraph import Store
 
-from cgt_graph.sparql.library import run_named
 from cgt_graph.sparql.tables import read_table
 
 
@@ -66,12 +65,12 @@ def load(store: Store) -> Authorisations:
                           r["holder"] or "", r["developer"] or r["holder"] or "",
                           _split(r["modalities"]), _split(r["top_modalities"])))
     firsts: dict[str, tuple[dt.date, set[str]]] = {}
-    for r in run_named(store, "first-authorisations").dicts():
+    for r in read_table(store, "first-authorisations").dicts():
         day = dt.date.fromisoformat(r["first_date"] or "")
         firsts.setdefault(r["product_id"] or "", (day, set()))[1].add(r["jurisdiction"] or "")
     lags = [Lag(r["product_id"] or "", r["first_jurisdiction"] or "", r["jurisdiction"] or "", int(r["lag_days"] or 0),
                 r["precision"] or "day", r["expedited"] == "true")
-            for r in run_named(store, "lags").dicts()]
+            for r in read_table(store, "lags").dicts()]
     return Authorisations(auths, {p: (d, tuple(sorted(j))) for p, (d, j) in firsts.items()}, lags)
 
 

@@ -55,7 +55,9 @@ def query(sparql: str | None, name: str | None, file: IO[str] | None, params: tu
         raise CgtError("--param only applies to --name queries")
     store = open_store(store_path)
     if name:
-        result = q.run_named(store, name, values)
+        from cgt_graph.sparql.tables import read_named
+
+        result = read_named(store, name, values)  # a big build's materialised table or answer: the same rows
     else:
         result = q.run(store, sparql if sparql is not None else file.read() if file else "")
     click.echo(q.format_result(result, fmt), nl=False)
@@ -68,6 +70,7 @@ def stats(fmt: str, store_path: Path | None) -> None:
     """Counts per class, jurisdiction, modality, class and evidence level; seed claims vs the graph."""
     from cgt_graph.analysis.review import data_as_of
     from cgt_graph.sparql import library as q
+    from cgt_graph.sparql.tables import read_named
 
     store = open_store(store_path)
     if fmt == "table":
@@ -78,7 +81,7 @@ def stats(fmt: str, store_path: Path | None) -> None:
     for title, name in q.STATS:
         if fmt == "table":
             click.echo(f"== {title}")
-        click.echo(q.format_result(q.run_named(store, name), fmt))
+        click.echo(q.format_result(read_named(store, name), fmt))
 
 
 @click.command()

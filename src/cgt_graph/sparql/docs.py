@@ -17,7 +17,12 @@ def queries_markdown() -> str:
              "Generated from `src/cgt_graph/queries/*.rq` by `python -m cgt_graph.sparql.docs`; do not edit by hand.", "",
              "Run one with `cgt-graph query --name NAME [--param key=value] [--format table|csv|tsv|json]`, "
              "or send its text to the endpoint (`cgt-graph serve`, then `/sparql`). In the text a parameter "
-             "is written `$name`; the CLI writes the typed value in its place.", ""]
+             "is written `$name`; the CLI writes the typed value in its place. On a graph of 250,000 quads or more "
+             "(`sparql/tables.MIN_QUADS`) the build also runs the whole-graph queries (`sparql/tables.TABLES`) and the "
+             "counting ones (`tables.ANSWERED`) once and keeps their answers beside the store; `cgt-graph query --name` "
+             "without parameters and `cgt-graph stats` print those (the same rows), the endpoint sends the counting "
+             "ones for their exact text. `review-queue` reads the clock (ages in months): its kept answer is used only "
+             "in the UTC month it was made, after that the query runs.", ""]
     for q in library().values():
         lines += [f"## `{q.name}`: {q.title}", "", q.description, ""]
         if q.params:

@@ -176,6 +176,11 @@ def run(store: Store, text: str) -> Result:
         return Result(["ask"], [["true" if bool(out) else "false"]])
     if not isinstance(out, QuerySolutions):
         raise QueryError("only SELECT and ASK queries give a table; use CONSTRUCT through the endpoint")
+    return solutions_result(out)
+
+
+def solutions_result(out: QuerySolutions) -> Result:
+    """SELECT solutions as a `Result`: each cell the term's plain value (`terms.text`), None when unbound."""
     cols = [v.value for v in out.variables]
     rows = [[terms.text(sol[c]) for c in cols] for sol in out]
     return Result(cols, rows)

@@ -29,7 +29,7 @@ from pyoxigraph import QuerySolutions, Store
 from cgt_graph.graph.store import IN_MEMORY_MAX_QUADS, build_of
 from cgt_graph.progress import ticker
 from cgt_graph.sparql.arrow import select_table, sort_strings
-from cgt_graph.sparql.library import Result, bound_text, library, run_named
+from cgt_graph.sparql.library import Result, bound_text, library, run_named, solutions_result
 
 TABLES = ("authorisations-table", "sources-table", "products-table", "graph-nodes", "graph-edges",
           "network-authorisations", "fhir-authorisations", "news-only-facts",
@@ -37,8 +37,36 @@ TABLES = ("authorisations-table", "sources-table", "products-table", "graph-node
           "products", "explorer-authorisation-details", "data-as-of",
           "indications-table", "milestones-table", "outcomes-table", "events-table",
           # the Compare and Pathways pages (explorer/compare.py, pages/common.py `cached("lags")`)
-          "lags", "claims-vs-graph", "pathway-use-by-agency-year", "classification-crosswalk")
+          "lags", "claims-vs-graph", "pathway-use-by-agency-year", "classification-crosswalk",
+          # whole-graph listings read by the analyses and the CLI (analysis/review.py, analysis/authorisations.py,
+          # `cgt-graph query --name`): 0.5-3 CPU s each as queries at 100x (docs/scale.md, session 4)
+          "review-queue", "first-authorisations", "lag-to-later-jurisdictions")
 """The library queries materialised at build time (parameterless, whole-graph)."""
+
+NOW_MONTH = b"cgt-graph:now-month"
+"""Parquet metadata key of a table whose query reads the clock (`NOW()`: review-queue's ages in months): the
+UTC month (YYYY-MM) it was computed in. Such a file is read only in that month; later the query runs."""
+
+
+def now_month() -> str:
+    """The current UTC month, YYYY-MM: the part of `NOW()` the library's queries use (Oxigraph's NOW() is UTC)."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m")
+
+
+def reads_clock(name: str) -> bool:
+    """Whether library query `name` reads the clock (its answer changes from one month to the next)."""
+    return "NOW()" in library()[name].text.upper()
+
+
+def _current(table, name: str) -> bool:
+    """Whether a materialised `table` of query `name` still holds the query's answer: always, unless the
+    query reads the clock and the file was computed in another month than this one."""
+    if not reads_clock(name):
+        return True
+    meta = table.schema.metadata or {}
+    return meta.get(NOW_MONTH) == now_month().encode()
 
 DIRNAME = "tables"
 
@@ -153,7 +181,12 @@ def write_tables(store: Store, build: Path, progress: Callable[[str], None] | No
         if stop():
             return counts
         tick()
+        month = now_month()
         table = table_of(store, name)
+        if reads_clock(name):
+            if now_month() != month:  # the month turned while the query ran: no file, readers run the query
+                continue
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), NOW_MONTH: month.encode()})
         tmp = folder / f".{name}.{os.getpid()}.tmp"
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, table_path(build, name))
@@ -167,13 +200,11 @@ def _result(table) -> Result:
     return Result(list(table.column_names), list(map(list, zip(*columns, strict=True))))
 
 
-def load_table(path: Path, where: dict[str, str] | None = None) -> Result:
-    """A Parquet table as a `Result` (column names, rows of strings or None); with `where`, only the
-    rows whose columns equal those values."""
+def _parquet(path: Path, where: dict[str, str] | None = None):
     import pyarrow.parquet as pq
 
     filters = [(column, "=", value) for column, value in where.items()] if where else None
-    return _result(pq.read_table(path, filters=filters))
+    return pq.read_table(path, filters=filters)
 
 
 def has_tables(build: Path | None) -> bool:
@@ -189,7 +220,9 @@ def read_arrow(store: Store, name: str):
     build = build_of(store)
     if name in TABLES and build is not None:
         try:
-            return pq.read_table(table_path(build, name))
+            table = pq.read_table(table_path(build, name))
+            if _current(table, name):
+                return table
         except (FileNotFoundError, NotADirectoryError):
             pass
     return table_of(store, name)
@@ -210,7 +243,9 @@ def read_table(store: Store | Path, name: str, where: dict[str, str] | None = No
         build, opened = build_of(store), store
     if name in TABLES and build is not None:
         try:
-            return load_table(table_path(build, name), where)
+            table = _parquet(table_path(build, name), where)
+            if _current(table, name):
+                return _result(table)
         except (FileNotFoundError, NotADirectoryError):
             pass
     if opened is None:
@@ -220,6 +255,24 @@ def read_table(store: Store | Path, name: str, where: dict[str, str] | None = No
         at = [(result.columns.index(c), v) for c, v in where.items()]
         result = Result(result.columns, [r for r in result.rows if all(r[i] == v for i, v in at)])
     return result
+
+
+def read_named(store: Store, name: str, values: dict[str, str] | None = None) -> Result:
+    """What `run_named(store, name, values)` gives, from the build when it holds the answer (`cgt-graph query
+    --name`, `cgt-graph stats`): a materialised table (`read_table`), or a counting query's build-time
+    answer (`write_answers`, the endpoint's); otherwise, and whenever parameters are given, the query."""
+    if not values:
+        if name in TABLES:
+            return read_table(store, name)
+        if name in answered_queries():
+            body = precomputed(build_of(store), bound_text(name), "JSON")
+            if body is not None:
+                from pyoxigraph import QueryResultsFormat, parse_query_results
+
+                solutions = parse_query_results(body, format=QueryResultsFormat.JSON)
+                assert isinstance(solutions, QuerySolutions)  # the answered queries are SELECTs
+                return solutions_result(solutions)
+    return run_named(store, name, values)
 
 
 MIN_QUADS = IN_MEMORY_MAX_QUADS
