@@ -294,12 +294,12 @@ def plot(results: dict, path: Path) -> None:
     for label, get in series.items():
         pts = [(xi, get(s)) for xi, s in zip(x, sizes, strict=True) if get(s)]
         if pts:
-            a.plot(*zip(*pts), marker="o", label=label)
+            a.plot(*zip(*pts, strict=True), marker="o", label=label)
     mem = {k: (lambda s, k=k: s[k].get("peak_mib")) for k in ("compile", "fast", "pyshacl", "load", "raw", "build")}
     for label, get in mem.items():
         pts = [(xi, get(s)) for xi, s in zip(x, sizes, strict=True) if get(s)]
         if pts:
-            b.plot(*zip(*pts), marker="o", label=label)
+            b.plot(*zip(*pts, strict=True), marker="o", label=label)
     for ax, title, unit in ((a, "time", "seconds"), (b, "peak memory", "MiB")):
         ax.set_xscale("log")
         ax.set_yscale("log")

@@ -54,20 +54,26 @@ def test_reader_keeps_its_snapshot_while_a_build_replaces_it(tmp_path):
 
 
 def test_a_build_whose_checks_fail_publishes_nothing(tmp_path):
-    """The new store loads while the rules and shapes run; when they fail, its directory goes."""
+    """The new store loads and the tables are written while the rules and shapes run; when they
+    fail, the directory goes with whatever was written into it."""
+    from functools import partial
+
     import pytest
 
     from cgt_graph.curation.load import DataError
+    from cgt_graph.sparql.tables import DIRNAME, materialise
 
     store = tmp_path / "store"
-    first = build(store, FIXTURE_DATA).build
+    tables = partial(materialise, min_quads=0)  # tables even for the small fixture
+    first = build(store, FIXTURE_DATA, materialise=tables).build
+    assert list((first / DIRNAME).glob("*.parquet"))
     expected = len(st.open_read_only(store))
     bad = tmp_path / "data"
     shutil.copytree(FIXTURE_DATA, bad)
     us = bad / "authorisations" / "US.yaml"
     us.write_text(re.sub(r"decision_date: \S+", "decision_date: 1900-01-02", us.read_text(), count=1))
     with pytest.raises(DataError) as err:
-        build(store, bad)
+        build(store, bad, materialise=tables)
     assert "[before-agency]" in str(err.value) and "US.yaml:" in str(err.value)  # a rule: found after loading began
     assert [p.name for p in st.builds_dir(store).iterdir()] == [first.name]
     assert st.current_build(store) == first.resolve()
@@ -146,3 +152,27 @@ def test_the_n_quads_file_is_loaded_in_blocks_of_whole_lines(tmp_path):
         for b in blocks:
             store.bulk_load(b, format=RdfFormat.N_QUADS)
         assert set(store) == set(whole) and len(store) == 500
+
+
+def test_a_file_still_being_written_is_loaded_in_ranges_and_a_stopped_load_stops(tmp_path):
+    """The build loads the data's N-Quads while the derived facts are still to be appended, then the
+    appended range; the two ranges give the whole file. A load told to stop takes no further block."""
+    from pyoxigraph import RdfFormat, Store
+
+    path = tmp_path / "g.nq"
+    first = "".join(f"<http://ex.org/s{i}> <http://ex.org/p> \"{i}\" <http://ex.org/g> .\n" for i in range(300))
+    path.write_text(first, encoding="utf-8")
+    written = path.stat().st_size
+    with path.open("a", encoding="utf-8") as f:  # the derived facts, appended later
+        f.write("".join(f"<http://ex.org/s{i}> <http://ex.org/derived> \"{i}\" <http://ex.org/d> .\n" for i in range(200)))
+    for size in (50, 4096):
+        head, tail = list(st._blocks(path, size, 0, written)), list(st._blocks(path, size, written))
+        assert b"".join(head) == first.encode() and b"".join(head + tail) == path.read_bytes()
+    store = Store()
+    assert st.load_into(store, path, 0, written) and len(store) == 300
+    assert st.load_into(store, path, written) and len(store) == 500
+    stopped = Store()
+    assert not st.load_into(stopped, path, stop=lambda: True) and len(stopped) == 0
+    whole = Store()
+    whole.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+    assert set(store) == set(whole)

@@ -10,13 +10,14 @@ Where each record came from (file, line, id) is kept beside the RDF, in
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
 from rdflib import Dataset, Graph
@@ -25,7 +26,7 @@ from cgt_graph import paths
 from cgt_graph.graph import store as st
 from cgt_graph.curation.checks import Index, check
 from cgt_graph.curation.load import DataError, Problem, count_files, load_records
-from cgt_graph.progress import ticker
+from cgt_graph.progress import bar, ticker
 from cgt_graph.graph.derive import derive, derived_nquads
 from cgt_graph.graph.emit import Location, record_field_lines, record_locations, record_nquads
 from cgt_graph.graph.vocab import ONTOLOGY_GRAPH
@@ -33,7 +34,13 @@ from cgt_graph.graph.rules import violations
 from cgt_graph.graph.validate import compiled_checks, load_shapes, problems_from, pyshacl_violations
 
 Progress = Callable[[str], None]
-Materialise = Callable[[Store, Path, Progress], object]
+
+
+class Materialise(Protocol):
+    """The tables hook: writes under the build directory; gives up before its next table if `stop()`."""
+
+    def __call__(self, store: Store, build: Path, progress: Progress, *, stop: Callable[[], bool]) -> object: ...
+
 
 VALIDATORS = ("auto", "fast", "pyshacl")
 """`fast` (and `auto`, the default, the same): the shapes as SPARQL inside Oxigraph
@@ -107,9 +114,11 @@ def _exact(data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool, 
     return compiled
 
 
-def _prepare(data_dir: Path, ontology_dir: Path, progress: Progress, exact: bool) -> Compiled:
+def _prepare(data_dir: Path, ontology_dir: Path, progress: Progress, exact: bool,
+             loader: _Loader | None = None) -> Compiled:
     """Read, check the records, write the N-Quads file, load it into memory and add the derived
-    facts (to the store and to the file): everything but the rules and the shapes."""
+    facts (to the store and to the file): everything but the rules and the shapes. A build's
+    `loader` gets each part of the file as soon as it is written."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     progress(f"reading {data_dir}")
@@ -142,6 +151,9 @@ def _prepare(data_dir: Path, ontology_dir: Path, progress: Progress, exact: bool
         del records, idx
         out.write(ontology_nquads(ontology_dir))
     timings["rdf"] = time.perf_counter() - t1
+    written = path.stat().st_size
+    if loader is not None:  # the new store starts loading while the graph is loaded in memory
+        loader.add(path, 0, written)
     if data_triples > 200_000:  # the records' memory back to the system before the store takes its own
         _release_memory()
     t2 = time.perf_counter()
@@ -150,6 +162,8 @@ def _prepare(data_dir: Path, ontology_dir: Path, progress: Progress, exact: bool
     counts = derive(store)
     with path.open("ab") as out:
         out.write(derived_nquads(store))
+    if loader is not None:
+        loader.add(path, written, path.stat().st_size)
     timings["derive"] = time.perf_counter() - t2
     progress(f"derived {sum(counts.values())} triples ({', '.join(f'{k} {v}' for k, v in counts.items())})")
     return Compiled(path, data_triples, timings, None, locations, counts, store, workdir, field_lines)
@@ -267,11 +281,12 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
           validator: str = "auto", materialise: Materialise | None = None) -> BuildReport:
     """Compile, load into a new directory, check, publish atomically.
 
-    The new store is loaded in a second thread while the rules, the shapes and the tables run on
-    the in-memory store (pyoxigraph's `bulk_load` releases the GIL; on 2 cores the load was a third
-    of the 100x build, see docs/scale.md). It is published only if every check passes; otherwise
-    the build directory is removed and the problems are reported as `compile_data` reports them
-    (read again exactly, with lines).
+    The new store is loaded in a second thread (pyoxigraph's `bulk_load` releases the GIL) from
+    the moment the data's N-Quads are written: while the graph is loaded in memory, the facts are
+    derived, and the rules, the shapes and the tables run on the in-memory store; the derived
+    facts follow when they are made (docs/scale.md). It is published only if every check passes;
+    otherwise the load stops, the build directory is removed and the problems are reported as
+    `compile_data` reports them (read again exactly, with lines).
 
     `materialise(store, build_dir, progress)` runs on the validated in-memory store of the compile
     step (data, ontology, derived facts and any accepted partner graphs: the quads the new store
@@ -280,21 +295,86 @@ def build(store_path: Path | None = None, data_dir: Path | None = None,
     """
     store_path = store_path or paths.store_dir()
     data_dir, ontology_dir = _dirs(data_dir, ontology_dir, validator)
-    args = (store_path, data_dir, ontology_dir, progress, shacl, validator, materialise)
-    try:
-        return _load_checked(_prepare(data_dir, ontology_dir, progress, exact=False), *args)
-    except DataError:
-        progress("problems found: reading the data again with line numbers to report them")
-    return _load_checked(_prepare(data_dir, ontology_dir, progress, exact=True), *args)
+    with st.build_lock(store_path):
+        st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
+        partners = st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
+        args = (store_path, data_dir, ontology_dir, progress, shacl, validator, materialise, partners)
+        try:
+            report = _build(*args, exact=False)
+        except DataError:
+            progress("problems found: reading the data again with line numbers to report them")
+            report = _build(*args, exact=True)
+    progress(f"published {store_path} -> {report.build.name}")
+    return report
 
 
 class _Loader(threading.Thread):
-    """`store.bulk_load` of the N-Quads into the new build directory, beside the checks."""
+    """`store.bulk_load` into the new build directory, in a second thread, of what it is given
+    (`add`: bytes, or a range of a file), in that order; `finish` flushes and waits for it,
+    `cancel` stops it between blocks."""
 
-    def __init__(self, build_dir: Path, nquads: Path, partners: bytes):
+    def __init__(self, build_dir: Path, partners: bytes, progress: Progress = _quiet):
         super().__init__(name="cgt-graph-load", daemon=True)
-        self.args = (build_dir, nquads, partners)
+        self.build_dir = build_dir
+        self.bar = bar(progress, "loading", 0, "B")  # its total grows as parts are added
+        self.todo: queue.SimpleQueue[tuple[bytes | Path, int, int | None] | None] = queue.SimpleQueue()
+        self.stopped = threading.Event()
         self.quads = 0
+        self.seconds = 0.0  # time spent loading (not waiting for the next part)
+        self.error: BaseException | None = None
+        if partners:
+            self.add(partners)
+        self.start()
+
+    def add(self, source: bytes | Path, start: int = 0, end: int | None = None) -> None:
+        self.bar.total += (len(source) if isinstance(source, bytes) else
+                           (end if end is not None else source.stat().st_size) - start)
+        self.bar.refresh()
+        self.todo.put((source, start, end))
+
+    def run(self) -> None:
+        try:
+            store = Store(str(self.build_dir))
+            while (part := self.todo.get()) is not None:
+                t0 = time.perf_counter()
+                done = st.load_into(store, *part, stop=self.stopped.is_set, done=self.bar.update)
+                self.seconds += time.perf_counter() - t0
+                if not done:
+                    return
+            t0 = time.perf_counter()
+            store.flush()
+            store.optimize()
+            self.quads = len(store)
+            self.seconds += time.perf_counter() - t0
+            del store  # closed before publishing
+        except BaseException as exc:  # re-raised by the main thread
+            self.error = exc
+        finally:
+            self.bar.close()
+
+    def finish(self) -> int:
+        self.todo.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.quads
+
+    def cancel(self, wait: bool = True) -> None:
+        self.stopped.set()
+        self.todo.put(None)
+        if wait:
+            self.join()
+
+
+class _Tables(threading.Thread):
+    """The tables hook on the in-memory store, in a third thread, beside the rules and the shapes
+    (Oxigraph's queries release the GIL); `cancel` makes it stop before its next table."""
+
+    def __init__(self, materialise: Materialise, store: Store, build_dir: Path, progress: Progress):
+        super().__init__(name="cgt-graph-tables", daemon=True)
+        self.materialise, self.build_dir, self.progress = materialise, build_dir, progress
+        self.store: Store | None = store
+        self.stopped = threading.Event()
         self.seconds = 0.0
         self.error: BaseException | None = None
         self.start()
@@ -302,51 +382,70 @@ class _Loader(threading.Thread):
     def run(self) -> None:
         t0 = time.perf_counter()
         try:
-            store = st.bulk_load(*self.args)
-            self.quads = len(store)
-            del store  # closed before publishing
+            assert self.store is not None
+            self.materialise(self.store, self.build_dir, self.progress, stop=self.stopped.is_set)
         except BaseException as exc:  # re-raised by the main thread
             self.error = exc
-        self.seconds = time.perf_counter() - t0
+        finally:
+            self.store = None  # (the in-memory graph goes when the build lets it go)
+            self.seconds = time.perf_counter() - t0
 
-    def wait(self) -> int:
+    def finish(self) -> None:
         self.join()
         if self.error is not None:
             raise self.error
-        return self.quads
+
+    def cancel(self, wait: bool = True) -> None:
+        self.stopped.set()
+        if wait:
+            self.join()
 
 
-def _load_checked(compiled: Compiled, store_path: Path, data_dir: Path, ontology_dir: Path, progress: Progress,
-                  shacl: bool, validator: str, materialise: Materialise | None) -> BuildReport:
-    with st.build_lock(store_path):
-        st.prune(store_path, {p for p in [st.current_build(store_path)] if p is not None})
-        partners = st.stored_nquads(store_path)  # accepted partner graphs survive rebuilds (publish/partner_import/)
-        build_dir = st.new_build_dir(store_path)
-        progress(f"loading into {build_dir} while checking")
-        loader = _Loader(build_dir, compiled.nquads_path, partners)
-        try:
-            _check(compiled, data_dir, ontology_dir, progress, shacl, validator)
-            if materialise is not None:  # published with the store, in its build directory
-                t1 = time.perf_counter()
-                mem = compiled.store
-                assert mem is not None
-                if partners:
-                    mem.load(partners, format=RdfFormat.N_QUADS)
+def _build(store_path: Path, data_dir: Path, ontology_dir: Path, progress: Progress, shacl: bool, validator: str,
+           materialise: Materialise | None, partners: bytes, exact: bool) -> BuildReport:
+    """One attempt: the three threads of a build (this one: read, RDF, in-memory graph, derived facts,
+    rules, shapes; the loader from the moment the N-Quads are written; the tables beside the checks),
+    then the switch."""
+    build_dir = st.new_build_dir(store_path)
+    loader = _Loader(build_dir, partners, progress)
+    compiled: Compiled | None = None
+    tables: _Tables | None = None
+    progress(f"the new store loads into {build_dir} beside the rest of the build")
+    try:
+        compiled = _prepare(data_dir, ontology_dir, progress, exact, loader)
+        mem = compiled.store
+        assert mem is not None
+        if materialise is not None and not partners:  # (partner graphs join the tables after the checks)
+            progress("materialising the whole-graph tables beside the checks")
+            tables = _Tables(materialise, mem, build_dir, progress)
+        _check(compiled, data_dir, ontology_dir, progress, shacl, validator)
+        if materialise is not None:  # published with the store, in its build directory
+            if tables is None:
+                mem.load(partners, format=RdfFormat.N_QUADS)
                 progress("materialising the whole-graph tables")
-                materialise(mem, build_dir, progress)
-                del mem
-                compiled.timings["tables"] = time.perf_counter() - t1
-            compiled.store = None  # the in-memory copy goes before the wait (peak memory)
-            t0 = time.perf_counter()
-            quads = loader.wait()
-            compiled.timings["load"] = loader.seconds
-            compiled.timings["load wait"] = time.perf_counter() - t0
-        except Exception:
-            loader.join()  # a half-loaded store is never published: its directory goes
+                tables = _Tables(materialise, mem, build_dir, progress)
+            t1 = time.perf_counter()
+            tables.finish()
+            compiled.timings["tables"] = tables.seconds
+            compiled.timings["tables wait"] = time.perf_counter() - t1
+        del mem
+        compiled.store = None  # the in-memory copy goes before the wait (peak memory)
+        t0 = time.perf_counter()
+        quads = loader.finish()
+        compiled.timings["load"] = loader.seconds
+        compiled.timings["load wait"] = time.perf_counter() - t0
+    except BaseException as exc:
+        # a half-loaded store is never published: the load stops at its next block, the tables
+        # before their next table, and the directory goes (on Ctrl-C no wait: the next build prunes it)
+        wait = isinstance(exc, Exception)
+        for worker in (tables, loader):
+            if worker is not None:
+                worker.cancel(wait)
+        if wait:
             shutil.rmtree(build_dir, ignore_errors=True)
-            raise  # (on Ctrl-C no wait: the next build prunes the directory)
-        finally:
+        raise
+    finally:
+        if compiled is not None:
             compiled.workdir = None  # the N-Quads file goes
-        st.publish(store_path, build_dir)
-    progress(f"published {store_path} -> {build_dir.name}")
+    st.publish(store_path, build_dir)
     return BuildReport(store_path, build_dir, compiled.triples, quads, compiled.timings, compiled.validator)

@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pyoxigraph import RdfFormat, Store
 
@@ -72,21 +72,39 @@ def bulk_load(build: Path, *nquads: bytes | Path) -> Store:
     on-disk store at `build` and flush it."""
     store = Store(str(build))
     for chunk in nquads:
-        if isinstance(chunk, Path):
-            for block in _blocks(chunk):
-                store.bulk_load(block, format=RdfFormat.N_QUADS)
-        elif chunk:
-            store.bulk_load(chunk, format=RdfFormat.N_QUADS)
+        load_into(store, chunk)
     store.flush()
     store.optimize()
     return store
 
 
-def _blocks(path: Path, size: int = LOAD_BLOCK) -> Iterator[bytes]:
-    """The file in blocks of whole lines (N-Quads has one statement per line)."""
+def load_into(store: Store, source: bytes | Path, start: int = 0, end: int | None = None,
+              stop: Callable[[], bool] = lambda: False, done: Callable[[int], object] = lambda n: None) -> bool:
+    """`bulk_load` N-Quads bytes, or a file in blocks of whole lines (bytes `start` to `end` of it:
+    a file still being appended to), into `store`; `done(bytes)` after each block; between blocks,
+    give up if `stop()`. False if it gave up."""
+    if isinstance(source, Path):
+        for block in _blocks(source, start=start, end=end):
+            if stop():
+                return False
+            store.bulk_load(block, format=RdfFormat.N_QUADS)
+            done(len(block))
+    elif source:
+        store.bulk_load(source, format=RdfFormat.N_QUADS)
+        done(len(source))
+    return True
+
+
+def _blocks(path: Path, size: int = LOAD_BLOCK, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    """Bytes `start` to `end` (default: the end) of the file in blocks of whole lines (N-Quads has one
+    statement per line; `start` and `end` are line boundaries)."""
     with path.open("rb") as f:
+        f.seek(start)
+        left = -1 if end is None else end - start
         rest = b""
-        while block := f.read(size):
+        while left and (block := f.read(size if left < 0 else min(size, left))):
+            if left > 0:
+                left -= len(block)
             block = rest + block
             cut = block.rfind(b"\n") + 1
             if cut == 0:  # no line end yet: keep reading
