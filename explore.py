@@ -1,6 +1,7 @@
 """The explorer's server: `streamlit run explore.py` serves the pages of app.py, having read what the
 Search page and a product page need before it answers its first request (pages/common.py `warm_up`):
-the server's start pays for it (2-3 s at 100x), not the first person to open the explorer.
+the server's start pays for it (2-3 s at 100x), not the first person to open the explorer. Streamlit's
+own frontend files are answered from memory (explorer/serve.py: the first paint waited on them).
 
 `streamlit run app.py` still works; it reads the same on the first visit instead.
 """
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from cgt_graph.explorer import serve
+
 
 @asynccontextmanager
 async def lifespan(_app):
@@ -22,4 +25,4 @@ async def lifespan(_app):
     yield
 
 
-app = st.App(str(Path(__file__).with_name("app.py")), lifespan=lifespan)
+app = st.App(str(Path(__file__).with_name("app.py")), lifespan=lifespan, middleware=serve.middleware())
