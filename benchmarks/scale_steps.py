@@ -107,16 +107,19 @@ def raw_step(nt: str, directory: str) -> None:
     _emit({"total_s": t, "triples": len(store)})
 
 
-def queries_step(store_path: str, runs: str, slow: str) -> None:
+def queries_step(store_path: str, runs: str, slow: str, where: str = "served") -> None:
+    """`served`: the store as the endpoint's workers and the explorer hold it (graph/store.py `open_snapshot`:
+    on disk above IN_MEMORY_MAX_QUADS); `memory`: an in-memory copy whatever its size (the issue's figures)."""
     sys.path.insert(0, str(HERE))
     from queries import pct  # benchmarks/queries.py
 
     from cgt_graph.sparql import library as q
-    from cgt_graph.graph.store import open_snapshot
+    from cgt_graph.graph.store import IN_MEMORY_MAX_QUADS, open_snapshot
 
     t0 = time.perf_counter()
-    store = open_snapshot(Path(store_path))  # what the endpoint's workers and the explorer hold
-    out: dict = {"snapshot_s": time.perf_counter() - t0, "queries": {}}
+    store = open_snapshot(Path(store_path), 10**12 if where == "memory" else IN_MEMORY_MAX_QUADS)
+    out: dict = {"snapshot_s": time.perf_counter() - t0, "queries": {}, "where": where,
+                 "in_memory": where == "memory" or len(store) < IN_MEMORY_MAX_QUADS}
     for name in q.library():
         text = q.bound_text(name)
         t = time.perf_counter()
