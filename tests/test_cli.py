@@ -29,6 +29,18 @@ def test_an_unexpected_failure_is_one_line_and_exit_4_not_a_traceback(cli, fixtu
     assert len(err.splitlines()) == 1 and "RuntimeError: disk on fire" in err and "Traceback" not in err
 
 
+def test_ctrl_c_is_exit_130_and_one_line_not_the_data_error_code(cli, fixture_store, monkeypatch):
+    """A script that runs `cgt-graph stats || ...` must not read an interrupt as "the data breaks a rule" (1)."""
+    from cgt_graph.sparql import library
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(library, "run", interrupted)
+    code, out, err = cli("stats", "--store", str(fixture_store))
+    assert code == 130
+    assert err.splitlines() == ["interrupted"]
+
+
 def test_a_missing_extra_names_the_pip_command(cli, fixture_store, monkeypatch):
     # as if fhir.resources were not installed
     monkeypatch.setitem(sys.modules, "fhir.resources.bundle", None)

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from cgt_graph import __version__
-from cgt_graph.errors import INTERNAL, CgtError
+from cgt_graph.errors import INTERNAL, INTERRUPTED, CgtError
 
 #: command -> module of `cgt_graph.commands` and the function in it, in the order --help lists them;
 #: a command's module is imported only when that command runs (or --help lists them all)
@@ -50,7 +50,10 @@ class _Group(click.Group):
             for line in exc.lines():
                 click.echo(line, err=True)
             ctx.exit(exc.code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1, the data-error code
+            click.echo("interrupted", err=True)
+            ctx.exit(INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except BrokenPipeError:  # the reader went away (`cgt-graph export | head`): stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -15,6 +15,7 @@ DATA = 1      # the data breaks a rule (or a partner file breaks the shapes)
 USAGE = 2     # unreadable input or bad usage: malformed YAML, unknown option, query or parameter, missing extra
 STORE = 3     # no store (run `cgt-graph build`), another build holds the lock, or the store cannot be written
 INTERNAL = 4  # a bug in cgt-graph: please report it
+INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it: not to be read as "the data breaks a rule"
 
 
 class CgtError(Exception):
